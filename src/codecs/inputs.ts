@@ -1,0 +1,119 @@
+import * as t from 'io-ts'
+import type { AppId, DeviceId, DispatchId, UserId } from '../domain/brand.js'
+import type { Input, Permission, PromptResult, SubscriptionState } from '../domain/input.js'
+import type { PushToken, WebPushSubscription } from '../domain/token.js'
+import { endpointProblem } from './endpoint.js'
+import { ruleMessage } from './issue.js'
+import type { Limits } from './limits.js'
+import { boundedInteger, boundedString, InstantFromIso, oneOf, orNull } from './primitives.js'
+
+/** The io-ts codecs of every input of the vectors format, built for one set of limits. */
+export const inputCodecs = (limits: Limits) => {
+  const id = <A extends string>(name: string) => boundedString<A>(name, 1, limits.maxIdLength)
+  const AppIdC = id<AppId>('AppId')
+  const DeviceIdC = id<DeviceId>('DeviceId')
+  const UserIdC = id<UserId>('UserId')
+  const DispatchIdC = id<DispatchId>('DispatchId')
+  const Key = boundedString('WebPushKey', 1, 512)
+
+  const Endpoint = new t.Type<string, string, unknown>(
+    'WebPushEndpoint',
+    (u): u is string => typeof u === 'string',
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c, ruleMessage('S3', u === undefined ? 'is required' : 'must be a string'))
+      if (u.length > limits.maxTokenLength) {
+        return t.failure(u, c, ruleMessage('S3', `must be at most ${limits.maxTokenLength} characters (got ${u.length})`))
+      }
+      const problem = endpointProblem(u, limits.webPushHosts)
+      return problem === null ? t.success(u) : t.failure(u, c, ruleMessage('S1', problem))
+    },
+    (a) => a,
+  )
+
+  const Subscription: t.Type<WebPushSubscription, WebPushSubscription, unknown> = t.exact(
+    t.type({ endpoint: Endpoint, keys: t.exact(t.type({ p256dh: Key, auth: Key })) }),
+  )
+  const TokenString = boundedString('TokenString', 1, limits.maxTokenLength)
+
+  /** A token string (APNs, FCM) or a Web Push subscription (S1, S3). */
+  const Token = new t.Type<PushToken, PushToken, unknown>(
+    'PushToken',
+    (u): u is PushToken => TokenString.is(u) || Subscription.is(u),
+    (u, c) =>
+      typeof u === 'string'
+        ? TokenString.validate(u, c)
+        : typeof u === 'object' && u !== null && !Array.isArray(u)
+          ? Subscription.validate(u, c)
+          : t.failure(u, c, ruleMessage('S3', 'must be a token string or a Web Push subscription')),
+    (a) => a,
+  )
+
+  const PermissionC = oneOf<Permission>('Permission', ['granted', 'provisional', 'denied', 'not_determined'])
+  const PromptResultC = oneOf<PromptResult>('PromptResult', ['granted', 'provisional', 'denied'])
+  const StateC = oneOf<SubscriptionState>('SubscriptionState', ['subscribed', 'opted_in', 'unsubscribed'], 'R11')
+  const Environment = oneOf('ApnsEnvironment', ['sandbox', 'production'] as const, 'S4')
+  const ProviderC = boundedString('Provider', 1, 64)
+  const Email = boundedString('Email', 3, 320)
+  const Phone = boundedString('Phone', 1, 64)
+
+  const strict = <R extends t.Props, O extends t.Props>(name: string, required: R, optional: O) =>
+    t.exact(t.intersection([t.type(required), t.partial(optional)]), name)
+  const literal = <L extends string>(value: L) => t.literal(value)
+  const device = { at: InstantFromIso, appId: AppIdC, deviceId: DeviceIdC }
+
+  return {
+    session_started: strict(
+      'SessionStarted',
+      { type: literal('session_started'), ...device, permission: PermissionC },
+      { userId: UserIdC, token: Token, osVersion: boundedString('OsVersion', 1, 64), apnsEnvironment: Environment },
+    ),
+    token_reported: strict(
+      'TokenReported',
+      { type: literal('token_reported'), ...device, permission: PermissionC },
+      { token: Token, apnsEnvironment: Environment },
+    ),
+    prompt_answered: strict('PromptAnswered', { type: literal('prompt_answered'), ...device, result: PromptResultC }, {}),
+    user_changed: strict('UserChanged', { type: literal('user_changed'), ...device, userId: UserIdC }, {}),
+    logged_out: strict('LoggedOut', { type: literal('logged_out'), ...device, userId: UserIdC }, {}),
+    uninstalled: strict('Uninstalled', { type: literal('uninstalled'), ...device }, {}),
+    provider_answer: strict(
+      'ProviderAnswer',
+      {
+        type: literal('provider_answer'),
+        at: InstantFromIso,
+        appId: AppIdC,
+        token: Token,
+        provider: ProviderC,
+        status: boundedInteger('HttpStatus', 0, 599),
+      },
+      {
+        reason: boundedString('Reason', 1, 256),
+        detail: boundedString('Detail', 1, 4096),
+        timestamp: boundedInteger('EpochMillis', 0, 8.64e15, 'R17'),
+        dispatchId: DispatchIdC,
+      },
+    ),
+    subscription_set: strict(
+      'SubscriptionSet',
+      { type: literal('subscription_set'), at: InstantFromIso, userId: UserIdC, state: StateC },
+      {},
+    ),
+    user_attributes: strict(
+      'UserAttributes',
+      { type: literal('user_attributes'), at: InstantFromIso, userId: UserIdC },
+      { email: orNull(Email), phone: orNull(Phone) },
+    ),
+    delivery_reported: strict(
+      'DeliveryReported',
+      {
+        type: literal('delivery_reported'),
+        ...device,
+        dispatchId: DispatchIdC,
+        event: oneOf('DeliveryEvent', ['received', 'opened'] as const),
+      },
+      {},
+    ),
+  } satisfies { readonly [K in Input["type"]]: t.Decoder<unknown, Extract<Input, { type: K }>> }
+}
+
+export type InputCodecs = ReturnType<typeof inputCodecs>

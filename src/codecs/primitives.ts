@@ -1,0 +1,77 @@
+import * as t from 'io-ts'
+import type { Instant } from '../domain/brand.js'
+import type { RuleId } from './issue.js'
+import { ruleMessage } from './issue.js'
+
+/** A string of `min` to `max` characters, branded as `A`; failures name rule `rule`. */
+export const boundedString = <A extends string = string>(
+  name: string,
+  min: number,
+  max: number,
+  rule: RuleId = 'S3',
+): t.Type<A, string, unknown> =>
+  new t.Type<A, string, unknown>(
+    name,
+    (u): u is A => typeof u === 'string' && u.length >= min && u.length <= max,
+    (u, c) =>
+      typeof u !== 'string'
+        ? t.failure(u, c, ruleMessage(rule, u === undefined ? 'is required' : 'must be a string'))
+        : u.length < min || u.length > max
+          ? t.failure(u, c, ruleMessage(rule, `must be ${min} to ${max} characters (got ${u.length})`))
+          : t.success(u as A),
+    (a) => a,
+  )
+
+/** One of a fixed set of strings; the failure lists them. */
+export const oneOf = <A extends string>(name: string, values: readonly A[], rule: RuleId = 'S3'): t.Type<A, A, unknown> => {
+  const allowed = new Set<string>(values)
+  return new t.Type<A, A, unknown>(
+    name,
+    (u): u is A => typeof u === 'string' && allowed.has(u),
+    (u, c) =>
+      typeof u === 'string' && allowed.has(u)
+        ? t.success(u as A)
+        : t.failure(u, c, ruleMessage(rule, u === undefined ? 'is required' : `must be one of ${values.join(', ')}`)),
+    (a) => a,
+  )
+}
+
+const isoInstant = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
+
+/**
+ * R20: every input carries the time it happened, as an ISO-8601 date-time with a zone
+ * (`2026-01-01T00:00:00.000Z`). Decodes to milliseconds since the epoch; encodes back to UTC.
+ */
+export const InstantFromIso: t.Type<Instant, string, unknown> = new t.Type<Instant, string, unknown>(
+  'InstantFromIso',
+  (u): u is Instant => typeof u === 'number' && Number.isInteger(u),
+  (u, c) => {
+    if (typeof u !== 'string' || !isoInstant.test(u)) {
+      return t.failure(u, c, ruleMessage('R20', u === undefined ? 'is required' : 'must be an ISO-8601 date-time with a zone, e.g. 2026-01-01T00:00:00.000Z'))
+    }
+    const ms = Date.parse(u)
+    return Number.isFinite(ms) ? t.success(ms as Instant) : t.failure(u, c, ruleMessage('R20', 'is not a real date-time'))
+  },
+  (a) => new Date(a).toISOString(),
+)
+
+/** An integer within bounds. */
+export const boundedInteger = (name: string, min: number, max: number, rule: RuleId = 'S3'): t.Type<number, number, unknown> =>
+  new t.Type<number, number, unknown>(
+    name,
+    (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max,
+    (u, c) =>
+      typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max
+        ? t.success(u)
+        : t.failure(u, c, ruleMessage(rule, u === undefined ? 'is required' : `must be an integer from ${min} to ${max}`)),
+    (a) => a,
+  )
+
+/** `A`, or `null` meaning "clear it". */
+export const orNull = <A, O>(codec: t.Type<A, O, unknown>): t.Type<A | null, O | null, unknown> =>
+  new t.Type<A | null, O | null, unknown>(
+    `${codec.name} | null`,
+    (u): u is A | null => u === null || codec.is(u),
+    (u, c) => (u === null ? t.success(null) : codec.validate(u, c)),
+    (a) => (a === null ? null : codec.encode(a)),
+  )

@@ -1,0 +1,362 @@
+import type { AppId, DeviceId, DispatchId, Instant, UserId } from './brand.js'
+import { classifyAnswer, deadEvidenceAt } from './answer.js'
+import { normalizeContact } from './contact.js'
+import type { DeviceFact, DeliveryReported, Input, ProviderAnswer, SubscriptionSet, UserAttributes } from './input.js'
+import { isDeviceFact } from './input.js'
+import { compareInputs, insertSorted } from './order.js'
+import { projectRegistration } from './project.js'
+import { currentTokenKey } from './registration-fold.js'
+import type {
+  ContactKind,
+  ContactRecord,
+  DispatchRecord,
+  RecordKey,
+  RegistrationView,
+  TokenRecord,
+  UserRecord,
+} from './records.js'
+import { dispatchKey, registrationKey, tokenRecordKey, userKey } from './records.js'
+import { laterStamp } from './subscription.js'
+import type { TokenKey } from './token.js'
+import { tokenKey } from './token.js'
+import type { Catalog, Reads, World } from './world.js'
+import { Overlay, reads } from './world.js'
+
+/**
+ * The records an input's transition reads, given what is loaded so far. The shell loads the
+ * missing ones and asks again until nothing is missing: what an input touches can depend on
+ * records (the devices that claimed a token, the dispatches of its ambiguous answers).
+ */
+export const needs = (world: World, input: Input): RecordKey[] => {
+  const read = reads(world)
+  if (isDeviceFact(input)) return deviceFactNeeds(read, input)
+  switch (input.type) {
+    case 'provider_answer':
+      return answerNeeds(read, input)
+    case 'subscription_set':
+      return [userKey(input.userId)]
+    case 'user_attributes':
+      return [userKey(input.userId), ...contactKeys(input)]
+    case 'delivery_reported':
+      return [dispatchKey(input.appId, input.dispatchId)]
+  }
+}
+
+/**
+ * The decider: the records an accepted input changes, given the records `needs` named. An
+ * input already applied changes nothing, so duplicates and retries are harmless (I9).
+ */
+export const decide = (world: World, input: Input, catalog: Catalog): RegistryRecordChange => {
+  const tx = new Overlay(world)
+  if (isDeviceFact(input)) applyDeviceFact(tx, input, catalog)
+  else {
+    switch (input.type) {
+      case 'provider_answer':
+        applyAnswer(tx, input, catalog)
+        break
+      case 'subscription_set':
+        applySubscription(tx, input)
+        break
+      case 'user_attributes':
+        applyAttributes(tx, input)
+        break
+      case 'delivery_reported':
+        applyDelivery(tx, input)
+        break
+    }
+  }
+  return tx.written()
+}
+
+export type RegistryRecordChange = ReturnType<Overlay['written']>
+
+// ---------------------------------------------------------------- what each input reads
+
+const deviceFactNeeds = (read: Reads, fact: DeviceFact): RecordKey[] => {
+  const keys: RecordKey[] = [registrationKey(fact.appId, fact.deviceId)]
+  const existing = read.registration(fact.appId, fact.deviceId)
+  const facts = insertSorted(existing?.facts ?? [], fact, compareInputs)
+  const tokens = new Set<TokenKey>()
+  const reported = 'token' in fact && fact.token !== undefined ? tokenKey(fact.token) : null
+  if (reported !== null) tokens.add(reported)
+  const current = currentTokenKey(facts)
+  if (current !== null) tokens.add(current)
+  for (const key of tokens) keys.push(...tokenNeeds(read, fact.appId, key))
+  for (const userId of seenUsers(facts)) keys.push(userKey(userId))
+  return keys
+}
+
+/** A token's record, the registrations that claimed it, and the dispatches its quarantine reads. */
+const tokenNeeds = (read: Reads, appId: AppId, key: TokenKey): RecordKey[] => {
+  const keys: RecordKey[] = [tokenRecordKey(appId, key)]
+  const record = read.token(appId, key)
+  if (record === undefined) return keys
+  for (const claim of record.claims) keys.push(registrationKey(appId, claim.deviceId))
+  for (const answer of record.ambiguous) {
+    if (answer.dispatchId !== null) keys.push(dispatchKey(appId, answer.dispatchId))
+  }
+  return keys
+}
+
+const answerNeeds = (read: Reads, answer: ProviderAnswer): RecordKey[] => {
+  const key = tokenKey(answer.token)
+  const keys = tokenNeeds(read, answer.appId, key)
+  const verdict = classifyAnswer(answer).class
+  if (answer.dispatchId === undefined || (verdict !== 'ambiguous' && verdict !== 'delivered')) return keys
+  keys.push(dispatchKey(answer.appId, answer.dispatchId))
+  const dispatch = read.dispatch(answer.appId, answer.dispatchId)
+  if (verdict === 'delivered' && dispatch !== undefined) {
+    for (const other of dispatch.ambiguous) keys.push(...tokenNeeds(read, answer.appId, other))
+  }
+  return keys
+}
+
+const contactKeys = (input: UserAttributes): RecordKey[] => {
+  const keys: RecordKey[] = []
+  for (const kind of ['email', 'phone'] as const) {
+    const value = input[kind]
+    if (typeof value === 'string') keys.push({ kind: 'contact', contact: kind, value: normalizeContact(kind, value) })
+  }
+  return keys
+}
+
+/** D2: everyone an ownership fact named. */
+const seenUsers = (facts: readonly DeviceFact[]): UserId[] => {
+  const users = new Set<UserId>()
+  for (const fact of facts) {
+    if ((fact.type === 'user_changed' || fact.type === 'session_started') && fact.userId !== undefined) {
+      users.add(fact.userId)
+    }
+  }
+  return [...users]
+}
+
+// ---------------------------------------------------------------- device facts
+
+const applyDeviceFact = (tx: Overlay, fact: DeviceFact, catalog: Catalog): void => {
+  const read = reads(tx)
+  const existing = read.registration(fact.appId, fact.deviceId)
+  const facts = insertSorted(existing?.facts ?? [], fact, compareInputs)
+  if (existing !== undefined && facts === existing.facts) return
+  const reported = 'token' in fact && fact.token !== undefined ? tokenKey(fact.token) : null
+  if (reported !== null) {
+    const record = read.token(fact.appId, reported) ?? emptyToken(fact.appId, reported)
+    tx.put(withClaim(record, fact.deviceId, fact.at))
+  }
+  const shell = { appId: fact.appId, deviceId: fact.deviceId }
+  const app = catalog.app(fact.appId)
+  if (app === undefined) return
+  const view = projectRegistration(shell, facts, app, catalog.policy(fact.appId), read)
+  tx.put({ kind: 'registration', ...shell, facts, view })
+  if (reported !== null) reprojectHolders(tx, fact.appId, reported, catalog, fact.deviceId)
+  syncUsers(tx, fact.appId, fact.deviceId, view)
+}
+
+/** Re-derives the views of the registrations whose current token is `key` (R3, R16–R18). */
+const reprojectHolders = (
+  tx: Overlay,
+  appId: AppId,
+  key: TokenKey,
+  catalog: Catalog,
+  except?: DeviceId,
+): void => {
+  const read = reads(tx)
+  const record = read.token(appId, key)
+  const app = catalog.app(appId)
+  if (record === undefined || app === undefined) return
+  for (const claim of record.claims) {
+    if (claim.deviceId === except) continue
+    const registration = read.registration(appId, claim.deviceId)
+    if (registration === undefined || currentTokenKey(registration.facts) !== key) continue
+    const view = projectRegistration(registration, registration.facts, app, catalog.policy(appId), read)
+    if (!sameView(view, registration.view)) tx.put({ ...registration, view })
+  }
+}
+
+const sameView = (a: RegistrationView, b: RegistrationView): boolean => JSON.stringify(a) === JSON.stringify(b)
+
+/**
+ * D2, R12: every user seen on the registration lists it, and holds exactly the opt-ins the
+ * registration attributes to them now (an earlier fold may have attributed them elsewhere).
+ */
+const syncUsers = (tx: Overlay, appId: AppId, deviceId: DeviceId, view: RegistrationView): void => {
+  const read = reads(tx)
+  for (const userId of view.seenUsers) {
+    const user = read.user(userId) ?? emptyUser(userId)
+    const optIn = view.optIns.find((o) => o.userId === userId)
+    const registrations = insertSorted(user.registrations, { appId, deviceId }, compareRefs)
+    const others = user.optIns.filter((o) => o.appId !== appId || o.deviceId !== deviceId)
+    const optIns =
+      optIn === undefined ? others : insertSorted(others, { appId, deviceId, at: optIn.at }, compareRefs)
+    const unchanged =
+      registrations === user.registrations &&
+      optIns.length === user.optIns.length &&
+      optIns.every((o, i) => o.at === user.optIns[i]?.at && compareRefs(o, user.optIns[i] as typeof o) === 0)
+    if (!unchanged || read.user(userId) === undefined) tx.put({ ...user, registrations, optIns })
+  }
+}
+
+const compareRefs = (
+  a: { readonly appId: AppId; readonly deviceId: DeviceId },
+  b: { readonly appId: AppId; readonly deviceId: DeviceId },
+): number =>
+  a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0
+
+// ---------------------------------------------------------------- token records
+
+const emptyToken = (appId: AppId, key: TokenKey): TokenRecord => ({
+  kind: 'token',
+  appId,
+  key,
+  claims: [],
+  deaths: [],
+  ambiguous: [],
+  deliveries: [],
+})
+
+/** R3: keeps each device's latest report of the token; answers older than the latest claim are dropped. */
+const withClaim = (record: TokenRecord, deviceId: DeviceId, at: Instant): TokenRecord => {
+  const index = record.claims.findIndex((c) => c.deviceId === deviceId)
+  const previous = record.claims[index]
+  if (previous !== undefined && previous.at >= at) return record
+  const claims =
+    previous === undefined
+      ? insertSorted(record.claims, { deviceId, at }, (a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0))
+      : record.claims.map((c, i) => (i === index ? { deviceId, at } : c))
+  return pruned({ ...record, claims })
+}
+
+const latestClaim = (record: TokenRecord): number =>
+  record.claims.reduce((latest, c) => Math.max(latest, c.at), -Infinity)
+
+const pruned = (record: TokenRecord): TokenRecord => {
+  const since = latestClaim(record)
+  return {
+    ...record,
+    ambiguous: record.ambiguous.filter((a) => a.at >= since),
+    deliveries: record.deliveries.filter((at) => at >= since),
+  }
+}
+
+const compareNumbers = (a: number, b: number): number => a - b
+
+const compareAmbiguous = (a: TokenRecord['ambiguous'][number], b: TokenRecord['ambiguous'][number]): number =>
+  a.at !== b.at ? a.at - b.at : (a.dispatchId ?? '') < (b.dispatchId ?? '') ? -1 : (a.dispatchId ?? '') > (b.dispatchId ?? '') ? 1 : 0
+
+// ---------------------------------------------------------------- provider answers
+
+/**
+ * R15–R18, D6, D9, I10: only `dead`, `ambiguous` and `delivered` answers are evidence about a
+ * token; `credentials`, `payload` and `transient` ones change nothing, however many arrive.
+ * Evidence is kept even for a token no device reported yet: the report may be on its way
+ * with an earlier time (R20).
+ */
+const applyAnswer = (tx: Overlay, answer: ProviderAnswer, catalog: Catalog): void => {
+  const read = reads(tx)
+  const key = tokenKey(answer.token)
+  const record = read.token(answer.appId, key) ?? emptyToken(answer.appId, key)
+  const verdict = classifyAnswer(answer).class
+  let next: TokenRecord = record
+  switch (verdict) {
+    case 'dead':
+      next = { ...record, deaths: insertSorted(record.deaths, deadEvidenceAt(answer), compareNumbers) }
+      break
+    case 'ambiguous':
+      next = {
+        ...record,
+        ambiguous: insertSorted(record.ambiguous, { at: answer.at, dispatchId: answer.dispatchId ?? null }, compareAmbiguous),
+      }
+      break
+    case 'delivered':
+      next = { ...record, deliveries: insertSorted(record.deliveries, answer.at, compareNumbers) }
+      break
+    default:
+      return
+  }
+  next = pruned(next)
+  if (!sameTokenRecord(next, record) || read.token(answer.appId, key) === undefined) tx.put(next)
+  if (answer.dispatchId !== undefined && (verdict === 'ambiguous' || verdict === 'delivered')) {
+    const dispatch = read.dispatch(answer.appId, answer.dispatchId) ?? emptyDispatch(answer.appId, answer.dispatchId)
+    const updated =
+      verdict === 'ambiguous'
+        ? { ...dispatch, ambiguous: insertSorted(dispatch.ambiguous, key, compareStrings) }
+        : { ...dispatch, delivered: insertSorted(dispatch.delivered, key, compareStrings).slice(0, 2) }
+    if (JSON.stringify(updated) !== JSON.stringify(dispatch) || read.dispatch(answer.appId, answer.dispatchId) === undefined) {
+      tx.put(updated)
+    }
+    if (verdict === 'delivered') {
+      for (const other of updated.ambiguous) if (other !== key) reprojectHolders(tx, answer.appId, other, catalog)
+    }
+  }
+  reprojectHolders(tx, answer.appId, key, catalog)
+}
+
+const sameTokenRecord = (a: TokenRecord, b: TokenRecord): boolean => JSON.stringify(a) === JSON.stringify(b)
+
+const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+const emptyDispatch = (appId: AppId, dispatchId: DispatchId): DispatchRecord => ({
+  kind: 'dispatch',
+  appId,
+  dispatchId,
+  delivered: [],
+  ambiguous: [],
+  received: [],
+  opened: [],
+})
+
+/** Delivery statistics count each device once per dispatch and event, whatever the retries. */
+const applyDelivery = (tx: Overlay, input: DeliveryReported): void => {
+  const read = reads(tx)
+  const existing = read.dispatch(input.appId, input.dispatchId)
+  const dispatch = existing ?? emptyDispatch(input.appId, input.dispatchId)
+  const devices = insertSorted(dispatch[input.event], input.deviceId, compareStrings)
+  if (existing === undefined || devices !== dispatch[input.event]) tx.put({ ...dispatch, [input.event]: devices })
+}
+
+// ---------------------------------------------------------------- users
+
+const emptyUser = (userId: UserId): UserRecord => ({
+  kind: 'user',
+  userId,
+  subscription: null,
+  email: null,
+  phone: null,
+  registrations: [],
+  optIns: [],
+})
+
+/** R11, R13: the latest explicit setting wins. */
+const applySubscription = (tx: Overlay, input: SubscriptionSet): void => {
+  const read = reads(tx)
+  const existing = read.user(input.userId)
+  const user = existing ?? emptyUser(input.userId)
+  const subscription = laterStamp(user.subscription, { at: input.at, value: input.state })
+  if (existing === undefined || subscription !== user.subscription) tx.put({ ...user, subscription })
+}
+
+/** D11: an absent field changes nothing; each address remembers who claimed it, and when. */
+const applyAttributes = (tx: Overlay, input: UserAttributes): void => {
+  const read = reads(tx)
+  const existing = read.user(input.userId)
+  let user = existing ?? emptyUser(input.userId)
+  for (const kind of ['email', 'phone'] as const) {
+    const value = input[kind]
+    if (value === undefined) continue
+    const normal = value === null ? null : normalizeContact(kind, value)
+    user = { ...user, [kind]: laterStamp(user[kind], { at: input.at, value: normal }) }
+    if (normal !== null) claimContact(tx, kind, normal, input.userId, input.at)
+  }
+  if (existing === undefined || user.email !== existing.email || user.phone !== existing.phone) tx.put(user)
+}
+
+const claimContact = (tx: Overlay, contact: ContactKind, value: string, userId: UserId, at: Instant): void => {
+  const existing = reads(tx).contact(contact, value)
+  const record: ContactRecord = existing ?? { kind: 'contact', contact, value, claims: [] }
+  const previous = record.claims.find((c) => c.userId === userId)
+  if (existing !== undefined && previous !== undefined && previous.at >= at) return
+  const claims = [...record.claims.filter((c) => c.userId !== userId), { userId, at }].sort((a, b) =>
+    compareStrings(a.userId, b.userId),
+  )
+  tx.put({ ...record, claims })
+}

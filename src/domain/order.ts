@@ -1,0 +1,67 @@
+import type { Input } from './input.js'
+
+/**
+ * R20: the fixed total order on inputs. Time first; at equal times the input's type (logins
+ * before the reports they make, so that the user who logged in at `t` owns what happens at
+ * `t`), then its canonical content. Arrival order never takes part, which is what makes the
+ * state a function of the *set* of accepted inputs (I9).
+ */
+export const compareInputs = (a: Input, b: Input): number => {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1
+  const rank = typeRank[a.type] - typeRank[b.type]
+  if (rank !== 0) return rank
+  if (a === b) return 0
+  const ka = canonicalKey(a)
+  const kb = canonicalKey(b)
+  return ka === kb ? 0 : ka < kb ? -1 : 1
+}
+
+/** Two inputs are the same input (a duplicate) iff their canonical keys are equal. */
+export const sameInput = (a: Input, b: Input): boolean => compareInputs(a, b) === 0
+
+const typeRank: Readonly<Record<Input['type'], number>> = {
+  user_changed: 0,
+  logged_out: 1,
+  session_started: 2,
+  token_reported: 3,
+  prompt_answered: 4,
+  uninstalled: 5,
+  subscription_set: 6,
+  user_attributes: 7,
+  provider_answer: 8,
+  delivery_reported: 9,
+}
+
+/** JSON with keys in sorted order at every depth: equal content gives an equal string. */
+export const canonicalKey = (value: unknown): string => {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value)) return `[${value.map(canonicalKey).join(',')}]`
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalKey(v)}`).join(',')}}`
+}
+
+/**
+ * Inserts `item` into an array kept sorted by `compare`, returning the same array when an equal
+ * item is already there: folding duplicates is a no-op (I9).
+ */
+export const insertSorted = <A>(
+  items: readonly A[],
+  item: A,
+  compare: (x: A, y: A) => number,
+): readonly A[] => {
+  let lo = 0
+  let hi = items.length
+  // Most inputs arrive in time order: check the end first.
+  const last = items[hi - 1]
+  if (last === undefined || compare(last, item) < 0) return [...items, item]
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const c = compare(items[mid] as A, item)
+    if (c === 0) return items
+    if (c < 0) lo = mid + 1
+    else hi = mid
+  }
+  return [...items.slice(0, lo), item, ...items.slice(lo)]
+}

@@ -1,0 +1,200 @@
+import type { AppId, DeviceId, DispatchId, Instant, UserId } from './brand.js'
+import type { Capability } from './capability.js'
+import type { ApnsEnvironment, DeviceFact, SubscriptionState } from './input.js'
+import type { PushToken, TokenKey } from './token.js'
+
+/**
+ * The records the registry keeps, as JSON-safe data: what a storage adapter stores and returns
+ * unchanged. Each holds the *set* of accepted inputs about one thing (a device, a token, a
+ * user, a dispatch, a contact address), plus a view derived from it; since sets merge the same
+ * way in any order, so do records (R20, I9).
+ */
+export type RegistryRecord =
+  | RegistrationRecord
+  | TokenRecord
+  | UserRecord
+  | DispatchRecord
+  | ContactRecord
+
+export type RecordKind = RegistryRecord['kind']
+
+/** Why a registration's token stopped being usable (D1). */
+export type EndReason = 'dead' | 'uninstalled' | 'moved' | 'revoked'
+
+/**
+ * The token side of a registration, as a tagged union so that an inactive registration cannot
+ * carry a capability and an active one cannot carry an end reason.
+ */
+export type TokenState =
+  | { readonly status: 'none' }
+  | {
+      readonly status: 'active'
+      readonly token: PushToken
+      readonly key: TokenKey
+      readonly capability: Capability
+      /** Last registered: the latest session or token report of this token (R17, R19). */
+      readonly reportedAt: Instant
+      readonly environment?: ApnsEnvironment
+    }
+  | {
+      /** R18, D6: quarantined after an ambiguous answer; not a target, not in segments. */
+      readonly status: 'suspect'
+      readonly token: PushToken
+      readonly key: TokenKey
+      readonly reportedAt: Instant
+      readonly since: Instant
+    }
+  | {
+      readonly status: 'ended'
+      readonly token: PushToken
+      readonly key: TokenKey
+      readonly reason: EndReason
+      readonly endedAt: Instant
+      readonly reportedAt: Instant
+    }
+
+/** A user whom a registration's opt-in (R12, D3) is attributed to, with its latest time. */
+export interface OptIn {
+  readonly userId: UserId
+  readonly at: Instant
+}
+
+/** What a registration's facts fold to; recomputed whenever they or its token's record change. */
+export interface RegistrationView {
+  /** R7: the last user who logged in (exclusive), or the latest still signed in (shared). */
+  readonly owner: UserId | null
+  /** Everyone the token is attributed to: `[owner]` in exclusive mode, the signed-in accounts in shared mode (R10). */
+  readonly owners: readonly UserId[]
+  /** D2: every user who has been seen on this registration. */
+  readonly seenUsers: readonly UserId[]
+  readonly token: TokenState
+  readonly optIns: readonly OptIn[]
+  /** Whether the device ever reported a session, a token or a user; others are not listed. */
+  readonly known: boolean
+}
+
+/** One `(appId, deviceId)`: its facts, in R20 order without duplicates, and their view. */
+export interface RegistrationRecord {
+  readonly kind: 'registration'
+  readonly appId: AppId
+  readonly deviceId: DeviceId
+  readonly facts: readonly DeviceFact[]
+  readonly view: RegistrationView
+}
+
+/** A device's latest report of a token (R3: the latest claim holds the token). */
+export interface Claim {
+  readonly deviceId: DeviceId
+  readonly at: Instant
+}
+
+/** An ambiguous answer (R18), identified by its dispatch. */
+export interface AmbiguousAnswer {
+  readonly at: Instant
+  readonly dispatchId: DispatchId | null
+}
+
+/**
+ * One token value of one app (R4): who reported it, and the provider's evidence about it.
+ * Answers older than the latest claim can never matter again (a report clears a quarantine)
+ * and are dropped, which keeps the record small without depending on arrival order.
+ */
+export interface TokenRecord {
+  readonly kind: 'token'
+  readonly appId: AppId
+  readonly key: TokenKey
+  /** Sorted by device id; one per device. */
+  readonly claims: readonly Claim[]
+  /** R17: evidence times of `dead` answers, sorted, unique. */
+  readonly deaths: readonly Instant[]
+  readonly ambiguous: readonly AmbiguousAnswer[]
+  /** Times of `delivered` answers since the latest claim (they clear a quarantine, D6). */
+  readonly deliveries: readonly Instant[]
+}
+
+/** A last-writer-wins value (R11): the latest by time, ties broken by content. */
+export interface Stamped<A> {
+  readonly at: Instant
+  readonly value: A
+}
+
+export interface RegistrationRef {
+  readonly appId: AppId
+  readonly deviceId: DeviceId
+}
+
+/** One user: explicit settings, contact attributes, and where they have been seen. */
+export interface UserRecord {
+  readonly kind: 'user'
+  readonly userId: UserId
+  /** R11: the latest explicit `subscription_set`. */
+  readonly subscription: Stamped<SubscriptionState> | null
+  readonly email: Stamped<string | null> | null
+  readonly phone: Stamped<string | null> | null
+  /** D2: the registrations the user has been seen on, sorted. */
+  readonly registrations: readonly RegistrationRef[]
+  /** R12: the latest opt-in per registration attributed to this user, sorted by registration. */
+  readonly optIns: readonly (RegistrationRef & { readonly at: Instant })[]
+}
+
+/** One send (D6) and the SDK's delivery statistics for it. */
+export interface DispatchRecord {
+  readonly kind: 'dispatch'
+  readonly appId: AppId
+  readonly dispatchId: DispatchId
+  /** Up to two delivered tokens: enough to know whether *another* token was delivered. */
+  readonly delivered: readonly TokenKey[]
+  /** Tokens that got an ambiguous answer in this dispatch, sorted. */
+  readonly ambiguous: readonly TokenKey[]
+  readonly received: readonly DeviceId[]
+  readonly opened: readonly DeviceId[]
+}
+
+export type ContactKind = 'email' | 'phone'
+
+/** A contact address and the users who claimed it (D11), latest claim per user. */
+export interface ContactRecord {
+  readonly kind: 'contact'
+  readonly contact: ContactKind
+  readonly value: string
+  readonly claims: readonly { readonly userId: UserId; readonly at: Instant }[]
+}
+
+/** Names one record, whatever its kind. */
+export type RecordKey =
+  | { readonly kind: 'registration'; readonly appId: AppId; readonly deviceId: DeviceId }
+  | { readonly kind: 'token'; readonly appId: AppId; readonly key: TokenKey }
+  | { readonly kind: 'user'; readonly userId: UserId }
+  | { readonly kind: 'dispatch'; readonly appId: AppId; readonly dispatchId: DispatchId }
+  | { readonly kind: 'contact'; readonly contact: ContactKind; readonly value: string }
+
+const sep = '\u0000'
+
+/** A string that names a record uniquely; what adapters index records by. */
+export const recordId = (key: RecordKey | RegistryRecord): string => {
+  switch (key.kind) {
+    case 'registration':
+      return `r${sep}${key.appId}${sep}${key.deviceId}`
+    case 'token':
+      return `t${sep}${key.appId}${sep}${key.key}`
+    case 'user':
+      return `u${sep}${key.userId}`
+    case 'dispatch':
+      return `d${sep}${key.appId}${sep}${key.dispatchId}`
+    case 'contact':
+      return `c${sep}${key.contact}${sep}${key.value}`
+  }
+}
+
+export const registrationKey = (appId: AppId, deviceId: DeviceId): RecordKey => ({
+  kind: 'registration',
+  appId,
+  deviceId,
+})
+export const tokenRecordKey = (appId: AppId, key: TokenKey): RecordKey => ({ kind: 'token', appId, key })
+export const userKey = (userId: UserId): RecordKey => ({ kind: 'user', userId })
+export const dispatchKey = (appId: AppId, dispatchId: DispatchId): RecordKey => ({
+  kind: 'dispatch',
+  appId,
+  dispatchId,
+})

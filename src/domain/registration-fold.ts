@@ -1,0 +1,379 @@
+import type { Platform } from './app.js'
+import type { AppId, DeviceId, DispatchId, Instant, UserId } from './brand.js'
+import { capabilityOf, isLegacyAndroid } from './capability.js'
+import type { ChangelogEntry } from './changelog.js'
+import type { ApnsEnvironment, DeviceFact, Permission, Report } from './input.js'
+import { isReport } from './input.js'
+import type { AppPolicy } from './policy.js'
+import type {
+  DispatchRecord,
+  EndReason,
+  OptIn,
+  RegistrationView,
+  TokenRecord,
+  TokenState,
+} from './records.js'
+import type { PushToken, TokenKey } from './token.js'
+import { tokenKey } from './token.js'
+
+/** What the fold of one registration needs besides its own facts. */
+export interface FoldContext {
+  readonly appId: AppId
+  readonly deviceId: DeviceId
+  readonly platform: Platform
+  readonly policy: AppPolicy
+  /** The records of the tokens whose evidence takes part in the fold. */
+  readonly tokens: (key: TokenKey) => TokenRecord | undefined
+  readonly dispatch: (dispatchId: DispatchId) => DispatchRecord | undefined
+}
+
+/**
+ * Evidence about a token that comes from outside the device's own facts, placed on the
+ * device's timeline. At equal times the device's facts come first (`phase` 0), so that a token
+ * reported at the evidence time is still killed by it (R17: "at or before").
+ */
+type TokenEvent =
+  | { readonly kind: 'claim'; readonly phase: 1; readonly at: Instant; readonly key: TokenKey; readonly deviceId: DeviceId }
+  | { readonly kind: 'dead'; readonly phase: 2; readonly at: Instant; readonly key: TokenKey }
+  | {
+      readonly kind: 'ambiguous'
+      readonly phase: 3
+      readonly at: Instant
+      readonly key: TokenKey
+      readonly confirmation: string
+      readonly confirmedByDispatch: boolean
+    }
+  | { readonly kind: 'delivered'; readonly phase: 4; readonly at: Instant; readonly key: TokenKey }
+
+type Live = {
+  token: PushToken
+  key: TokenKey
+  reportedAt: Instant
+  environment: ApnsEnvironment | undefined
+}
+
+/** The mutable state of one fold; it never escapes `foldRegistration`. */
+interface FoldState {
+  owner: UserId | null
+  signedIn: UserId[]
+  readonly seen: Set<UserId>
+  current: Live | null
+  status: 'none' | 'active' | 'suspect' | 'ended'
+  endReason: EndReason
+  endedAt: Instant
+  suspectSince: Instant
+  readonly confirmations: Set<string>
+  permission: Permission | null
+  osVersion: string | undefined
+  readonly optIns: Map<UserId, Instant>
+  readonly entries: ChangelogEntry[]
+}
+
+/** The result of folding one registration's timeline. */
+export interface Folded {
+  readonly view: RegistrationView
+  readonly changelog: readonly ChangelogEntry[]
+}
+
+/**
+ * The decider's fold for one registration: its facts in R20 order, merged with the evidence
+ * of the tokens it held, give its owner (R7, R10), token and status (R2, R3, R14, R16–R18),
+ * capability (R5, R6), opt-ins (R12) and changelog (R9).
+ *
+ * The view depends only on the evidence about the device's *current* token; the changelog
+ * also shows what happened to earlier ones when their records are in the context.
+ */
+export const foldRegistration = (facts: readonly DeviceFact[], ctx: FoldContext): Folded => {
+  const s: FoldState = {
+    owner: null,
+    signedIn: [],
+    seen: new Set(),
+    current: null,
+    status: 'none',
+    endReason: 'dead',
+    endedAt: 0 as Instant,
+    suspectSince: 0 as Instant,
+    confirmations: new Set(),
+    permission: null,
+    osVersion: undefined,
+    optIns: new Map(),
+    entries: [],
+  }
+  const events = tokenEvents(facts, ctx)
+  let e = 0
+  for (const fact of facts) {
+    for (; e < events.length && (events[e] as TokenEvent).at < fact.at; e++) {
+      applyTokenEvent(s, events[e] as TokenEvent, ctx)
+    }
+    applyFact(s, fact, ctx)
+  }
+  for (; e < events.length; e++) applyTokenEvent(s, events[e] as TokenEvent, ctx)
+  return { view: viewOf(s, facts, ctx), changelog: s.entries }
+}
+
+/** The key of the token the device holds after its facts: its latest report carrying one. */
+export const currentTokenKey = (facts: readonly DeviceFact[]): TokenKey | null => {
+  for (let i = facts.length - 1; i >= 0; i--) {
+    const fact = facts[i] as DeviceFact
+    if (isReport(fact) && fact.token !== undefined) return tokenKey(fact.token)
+  }
+  return null
+}
+
+/** Every token key the device ever reported, for the full changelog. */
+export const reportedTokenKeys = (facts: readonly DeviceFact[]): TokenKey[] => {
+  const keys = new Set<TokenKey>()
+  for (const fact of facts) if (isReport(fact) && fact.token !== undefined) keys.add(tokenKey(fact.token))
+  return [...keys]
+}
+
+const tokenEvents = (facts: readonly DeviceFact[], ctx: FoldContext): TokenEvent[] => {
+  const events: TokenEvent[] = []
+  for (const key of reportedTokenKeys(facts)) {
+    const record = ctx.tokens(key)
+    if (record === undefined) continue
+    for (const claim of record.claims) {
+      if (claim.deviceId !== ctx.deviceId) events.push({ kind: 'claim', phase: 1, at: claim.at, key, deviceId: claim.deviceId })
+    }
+    for (const at of record.deaths) events.push({ kind: 'dead', phase: 2, at, key })
+    for (const answer of record.ambiguous) {
+      events.push({
+        kind: 'ambiguous',
+        phase: 3,
+        at: answer.at,
+        key,
+        confirmation: answer.dispatchId ?? `at:${answer.at}`,
+        confirmedByDispatch: deliveredToAnother(answer.dispatchId, key, ctx),
+      })
+    }
+    for (const at of record.deliveries) events.push({ kind: 'delivered', phase: 4, at, key })
+  }
+  return events.sort(compareEvents)
+}
+
+const compareEvents = (a: TokenEvent, b: TokenEvent): number => {
+  if (a.at !== b.at) return a.at - b.at
+  if (a.phase !== b.phase) return a.phase - b.phase
+  if (a.key !== b.key) return a.key < b.key ? -1 : 1
+  if (a.kind === 'claim' && b.kind === 'claim') return a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0
+  if (a.kind === 'ambiguous' && b.kind === 'ambiguous') return a.confirmation < b.confirmation ? -1 : a.confirmation > b.confirmation ? 1 : 0
+  return 0
+}
+
+/** D6: an ambiguous answer is confirmed when the same dispatch delivered to another token of the app. */
+const deliveredToAnother = (dispatchId: DispatchId | null, key: TokenKey, ctx: FoldContext): boolean => {
+  if (dispatchId === null) return false
+  const dispatch = ctx.dispatch(dispatchId)
+  return dispatch !== undefined && dispatch.delivered.some((delivered) => delivered !== key)
+}
+
+const isLive = (s: FoldState): boolean => s.status === 'active' || s.status === 'suspect'
+
+const applyFact = (s: FoldState, fact: DeviceFact, ctx: FoldContext): void => {
+  switch (fact.type) {
+    case 'user_changed':
+      return logIn(s, fact.userId, fact, ctx)
+    case 'logged_out':
+      return logOut(s, fact.userId, fact, ctx)
+    case 'session_started':
+      if (fact.userId !== undefined) logIn(s, fact.userId, fact, ctx)
+      if (fact.osVersion !== undefined) s.osVersion = fact.osVersion
+      return report(s, fact, ctx)
+    case 'token_reported':
+      return report(s, fact, ctx)
+    case 'prompt_answered':
+      // D3: an accepted prompt opts in; `provisional` never does.
+      if (fact.result === 'granted') optIn(s, fact.at, ctx)
+      return
+    case 'uninstalled':
+      // R14: uninstall ends the token; the next session start registers again.
+      if (isLive(s)) end(s, 'uninstalled', fact.at, ctx)
+      return
+  }
+}
+
+/**
+ * R7: in exclusive mode the token goes to the last user who logged in (R8: and away from the
+ * previous one). R10: in shared mode each login adds an account.
+ */
+const logIn = (s: FoldState, userId: UserId, fact: DeviceFact, ctx: FoldContext): void => {
+  s.seen.add(userId)
+  if (ctx.policy.ownership === 'shared') {
+    const already = s.signedIn.includes(userId)
+    s.signedIn = [...s.signedIn.filter((u) => u !== userId), userId]
+    s.owner = userId
+    if (!already && s.current !== null && isLive(s)) {
+      record(s, ctx, fact.at, 'transferred_in', s.current.token, null, userId)
+    }
+    return
+  }
+  const previous = s.owner
+  if (previous === userId) return
+  s.owner = userId
+  if (s.current !== null && isLive(s)) {
+    if (previous !== null) record(s, ctx, fact.at, 'transferred_out', s.current.token, previous, userId)
+    record(s, ctx, fact.at, 'transferred_in', s.current.token, previous, userId)
+  }
+}
+
+/** R10, D8: a logout detaches one account in shared mode, and changes nothing in exclusive mode. */
+const logOut = (s: FoldState, userId: UserId, fact: DeviceFact, ctx: FoldContext): void => {
+  if (ctx.policy.ownership !== 'shared' || !s.signedIn.includes(userId)) return
+  s.signedIn = s.signedIn.filter((u) => u !== userId)
+  s.owner = s.signedIn[s.signedIn.length - 1] ?? null
+  if (s.current !== null && isLive(s)) record(s, ctx, fact.at, 'transferred_out', s.current.token, userId, null)
+}
+
+/**
+ * R2, R6, D3, D5: a session or token report. A different token replaces the current one
+ * (`rotated`); the same token refreshes it and lifts a quarantine (D6); a report without a
+ * token leaves the token alone, except a web report of `denied` (the browser dropped the
+ * subscription).
+ */
+const report = (s: FoldState, fact: Report, ctx: FoldContext): void => {
+  const previousPermission = s.permission
+  s.permission = fact.permission
+  if (fact.permission === 'granted' && (previousPermission === 'not_determined' || previousPermission === 'denied')) {
+    optIn(s, fact.at, ctx)
+  }
+  if (fact.token === undefined) {
+    if (ctx.platform === 'web' && fact.permission === 'denied' && isLive(s)) end(s, 'revoked', fact.at, ctx)
+    return
+  }
+  const key = tokenKey(fact.token)
+  const live = isLive(s) ? s.current : null
+  if (live === null) {
+    for (const owner of ownersOf(s)) record(s, ctx, fact.at, 'registered', fact.token, null, owner)
+  } else if (live.key !== key) {
+    for (const owner of ownersOf(s)) record(s, ctx, fact.at, 'rotated', fact.token, owner, owner, live.token)
+  }
+  s.current = { token: fact.token, key, reportedAt: fact.at, environment: fact.apnsEnvironment }
+  s.status = 'active'
+  s.confirmations.clear()
+}
+
+/** R12, D3: the owner at that time opts in, unless the policy or Android ≤ 12 says otherwise. */
+const optIn = (s: FoldState, at: Instant, ctx: FoldContext): void => {
+  if (!ctx.policy.optInWhenPushAuthorized || s.owner === null) return
+  if (ctx.platform === 'android' && isLegacyAndroid(s.osVersion)) return
+  const previous = s.optIns.get(s.owner)
+  if (previous === undefined || previous < at) s.optIns.set(s.owner, at)
+}
+
+const applyTokenEvent = (s: FoldState, event: TokenEvent, ctx: FoldContext): void => {
+  const live = s.current
+  if (live === null || live.key !== event.key || !isLive(s)) return
+  switch (event.kind) {
+    case 'claim':
+      // R3: a later report of the same token by another device moves it there; equal times
+      // go to the greater device id, the same tie-break the token record uses.
+      if (live.reportedAt < event.at || (live.reportedAt === event.at && ctx.deviceId < event.deviceId)) {
+        end(s, 'moved', event.at, ctx)
+      }
+      return
+    case 'dead':
+      // R17: the token was last registered at or before the evidence time.
+      return end(s, 'dead', event.at, ctx)
+    case 'ambiguous':
+      return quarantine(s, event, ctx)
+    case 'delivered':
+      if (s.status === 'suspect') {
+        s.status = 'active'
+        s.confirmations.clear()
+      }
+      return
+  }
+}
+
+/**
+ * R18, D6: an ambiguous answer quarantines the token; it is dead once the same dispatch
+ * delivered to another token of the app, or after `suspectConfirmations` ambiguous answers
+ * from distinct dispatches.
+ */
+const quarantine = (
+  s: FoldState,
+  event: Extract<TokenEvent, { kind: 'ambiguous' }>,
+  ctx: FoldContext,
+): void => {
+  if (s.status === 'active') {
+    s.status = 'suspect'
+    s.suspectSince = event.at
+    s.confirmations.clear()
+  }
+  s.confirmations.add(event.confirmation)
+  if (event.confirmedByDispatch || s.confirmations.size >= ctx.policy.suspectConfirmations) {
+    end(s, 'dead', event.at, ctx)
+  }
+}
+
+const end = (s: FoldState, reason: EndReason, at: Instant, ctx: FoldContext): void => {
+  const live = s.current
+  if (live === null) return
+  for (const owner of ownersOf(s)) record(s, ctx, at, 'invalidated', live.token, owner, null, undefined, reason)
+  s.status = 'ended'
+  s.endReason = reason
+  s.endedAt = at
+  s.confirmations.clear()
+}
+
+/** The users an entry concerns: the owner, or every signed-in account in shared mode. */
+const ownersOf = (s: FoldState): readonly (UserId | null)[] =>
+  s.signedIn.length > 0 ? s.signedIn : [s.owner]
+
+const record = (
+  s: FoldState,
+  ctx: FoldContext,
+  at: Instant,
+  kind: ChangelogEntry['kind'],
+  token: PushToken,
+  from: UserId | null,
+  to: UserId | null,
+  previousToken?: PushToken,
+  reason?: EndReason,
+): void => {
+  s.entries.push({
+    at,
+    appId: ctx.appId,
+    deviceId: ctx.deviceId,
+    kind,
+    token,
+    from,
+    to,
+    ...(previousToken === undefined ? {} : { previousToken }),
+    ...(reason === undefined ? {} : { reason }),
+  })
+}
+
+const viewOf = (s: FoldState, facts: readonly DeviceFact[], ctx: FoldContext): RegistrationView => {
+  const owners = ctx.policy.ownership === 'shared' ? [...s.signedIn] : s.owner === null ? [] : [s.owner]
+  const optIns: OptIn[] = [...s.optIns].map(([userId, at]) => ({ userId, at }))
+  optIns.sort((a, b) => (a.userId < b.userId ? -1 : 1))
+  return {
+    owner: s.owner,
+    owners,
+    seenUsers: [...s.seen].sort(),
+    token: tokenStateOf(s, ctx),
+    optIns,
+    known: facts.some((f) => isReport(f) || f.type === 'user_changed'),
+  }
+}
+
+const tokenStateOf = (s: FoldState, ctx: FoldContext): TokenState => {
+  const live = s.current
+  if (live === null || s.status === 'none') return { status: 'none' }
+  switch (s.status) {
+    case 'active':
+      return {
+        status: 'active',
+        token: live.token,
+        key: live.key,
+        capability: capabilityOf(ctx.platform, s.osVersion, s.permission ?? 'not_determined'),
+        reportedAt: live.reportedAt,
+        ...(live.environment === undefined ? {} : { environment: live.environment }),
+      }
+    case 'suspect':
+      return { status: 'suspect', token: live.token, key: live.key, reportedAt: live.reportedAt, since: s.suspectSince }
+    case 'ended':
+      return { status: 'ended', token: live.token, key: live.key, reason: s.endReason, endedAt: s.endedAt, reportedAt: live.reportedAt }
+  }
+}

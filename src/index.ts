@@ -1,0 +1,81 @@
+/**
+ * push-registry: the server side of push registration. Which token belongs to which device,
+ * app and user; what each token may receive; when a token must stop being used.
+ *
+ * @packageDocumentation
+ */
+
+export { createRegistry } from './registry/create-registry.js'
+export type { Registry, RegistryOptions } from './registry/create-registry.js'
+export type { IngestReport, Rejection } from './registry/ingest.js'
+export type { Eligibility, Profile, RegistrationSummary, Target, UserExport } from './registry/queries.js'
+export type { RegistryEvents, TokenEvent } from './registry/events.js'
+export { ContentionError, RegistryConfigError, StorageError } from './registry/errors.js'
+
+export type { App, Platform, Provider } from './domain/app.js'
+export type { AppId, DeviceId, DispatchId, Instant, UserId } from './domain/brand.js'
+export type { Capability } from './domain/capability.js'
+export { capabilityOf } from './domain/capability.js'
+export type { AnswerClass, AnswerShape } from './domain/answer.js'
+export { classifyAnswer, deadEvidenceAt } from './domain/answer.js'
+export type { ChangelogEntry, ChangelogKind } from './domain/changelog.js'
+export type {
+  ApnsEnvironment,
+  DeliveryReported,
+  DeviceFact,
+  Input,
+  LoggedOut,
+  Permission,
+  PromptAnswered,
+  ProviderAnswer,
+  SessionStarted,
+  SubscriptionSet,
+  SubscriptionState,
+  TokenReported,
+  Uninstalled,
+  UserAttributes,
+  UserChanged,
+} from './domain/input.js'
+export type { AppPolicy, Duration, OwnershipMode, PolicyOverrides, Staleness } from './domain/policy.js'
+export { defaultStaleness, resolvePolicy } from './domain/policy.js'
+export type {
+  AmbiguousAnswer,
+  Claim,
+  ContactKind,
+  ContactRecord,
+  DispatchRecord,
+  EndReason,
+  OptIn,
+  RecordKey,
+  RecordKind,
+  RegistrationRecord,
+  RegistrationRef,
+  RegistrationView,
+  RegistryRecord,
+  Stamped,
+  TokenRecord,
+  TokenState,
+  UserRecord,
+} from './domain/records.js'
+export { recordId } from './domain/records.js'
+export type { Segment } from './domain/segment.js'
+export type { PushToken, TokenKey, WebPushSubscription } from './domain/token.js'
+export { redact, tokenKey } from './domain/token.js'
+
+export type { Issue, RuleId } from './codecs/issue.js'
+export type { Limits } from './codecs/limits.js'
+export { defaultLimits } from './codecs/limits.js'
+export { parseSegment } from './codecs/segment.js'
+
+export type { Clock } from './ports/clock.js'
+export { fixedClock, systemClock } from './ports/clock.js'
+export type {
+  CommitOutcome,
+  RecordWrite,
+  ScanPage,
+  ScanRequest,
+  StorageCapabilities,
+  StoragePort,
+  StoredRecord,
+} from './ports/storage.js'
+export type { OutgoingPush, ProviderPort, ProviderReply } from './ports/provider.js'

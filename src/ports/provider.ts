@@ -1,0 +1,42 @@
+import type { AppId } from '../domain/brand.js'
+import type { Provider } from '../domain/app.js'
+import type { ApnsEnvironment } from '../domain/input.js'
+import type { PushToken } from '../domain/token.js'
+
+/** One push to one token, as the dispatch service hands it to a provider adapter. */
+export interface OutgoingPush {
+  readonly appId: AppId
+  readonly token: PushToken
+  /** `alert` shows a notification; `background` wakes the app silently (R27). */
+  readonly kind: 'alert' | 'background'
+  /** The provider-specific payload (APNs `aps` dictionary, FCM message fields, Web Push body). */
+  readonly payload: unknown
+  /** S4: an APNs token is only ever sent to its own environment. */
+  readonly environment?: ApnsEnvironment
+  readonly collapseId?: string
+  /** When the provider may drop the push, ms since the epoch. */
+  readonly expiresAt?: number
+}
+
+/** What the provider answered, before classification (§4). */
+export interface ProviderReply {
+  /** HTTP status; `0` when no HTTP answer came back (network error, timeout). */
+  readonly status: number
+  readonly reason?: string
+  readonly detail?: string
+  /** APNs `410` evidence time, ms since the epoch (R17). */
+  readonly timestamp?: number
+  /** `Retry-After`, in seconds, for transient answers. */
+  readonly retryAfterSeconds?: number
+}
+
+/**
+ * A push service. Adapters send and report what the service said; they never decide what it
+ * means for the token (the registry's pure classifier does, §4) and never throw for an answer
+ * of the service: a network failure is `{ status: 0 }`.
+ */
+export interface ProviderPort {
+  readonly provider: Provider
+  readonly send: (push: OutgoingPush) => Promise<ProviderReply>
+  readonly close: () => Promise<void>
+}

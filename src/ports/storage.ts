@@ -1,0 +1,71 @@
+import type { AppId } from '../domain/brand.js'
+import type { RecordKey, RecordKind, RegistryRecord } from '../domain/records.js'
+
+/** A record as stored, with the version its last write gave it (1 for the first). */
+export interface StoredRecord {
+  readonly record: RegistryRecord
+  readonly version: number
+}
+
+/** One conditional write: applies only if the stored version is `expectedVersion` (0: absent). */
+export interface RecordWrite {
+  readonly record: RegistryRecord
+  readonly expectedVersion: number
+}
+
+/** The outcome of a commit: all writes applied, or none and the ids of the records that moved on. */
+export type CommitOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly conflicts: readonly string[] }
+
+/** What to scan: one kind of record, optionally one app's, from a cursor on. */
+export interface ScanRequest {
+  readonly kind: RecordKind
+  /** Only records of this app; ignored for kinds that belong to no app (`user`, `contact`). */
+  readonly appId?: AppId
+  /** The `next` of the previous page; absent for the first page. */
+  readonly cursor?: string
+  /** At most this many records. */
+  readonly limit: number
+}
+
+export interface ScanPage {
+  readonly records: readonly StoredRecord[]
+  /** Where the next page starts; `null` when this page is the last. */
+  readonly next: string | null
+}
+
+/** What an adapter can do beyond the contract; the registry and the kit read it. */
+export interface StorageCapabilities {
+  /** Commits are conditional across processes, so several registries may share the store. */
+  readonly sharedAcrossProcesses: boolean
+  /** Records survive a restart of the process. */
+  readonly durable: boolean
+}
+
+/**
+ * The storage a registry runs on. Plain Promises and JSON-safe records: an adapter needs no
+ * fp-ts. Records are opaque to the adapter: it stores what it is given and returns it
+ * unchanged (deep-equal), indexed by `recordId` (`push-registry` exports it) and, for scans,
+ * by kind and app.
+ *
+ * Contract (checked by `push-registry/testing`):
+ * - `read(keys)` answers one entry per key, in the same order; `undefined` for a missing record.
+ * - `commit(writes)` is atomic and conditional: either every write applies (each record then
+ *   has version `expectedVersion + 1`) or none does and the outcome lists the ids of the
+ *   records whose stored version differed. No two writes name the same record. A commit that
+ *   throws may or may not have applied; the registry reads again before retrying, and
+ *   re-applying inputs is harmless (I9).
+ * - `scan` pages through every record of a kind (and app) that existed when the scan began,
+ *   each exactly once, in an order the adapter chooses; records written during a scan may or
+ *   may not appear. Cursors are opaque strings.
+ * - Records are never deleted by the registry.
+ */
+export interface StoragePort {
+  readonly capabilities: StorageCapabilities
+  readonly read: (keys: readonly RecordKey[]) => Promise<readonly (StoredRecord | undefined)[]>
+  readonly commit: (writes: readonly RecordWrite[]) => Promise<CommitOutcome>
+  readonly scan: (request: ScanRequest) => Promise<ScanPage>
+  /** Releases connections and handles; the store is not used afterwards. */
+  readonly close: () => Promise<void>
+}

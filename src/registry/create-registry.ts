@@ -1,0 +1,139 @@
+import { EventEmitter } from 'eventemitter3'
+import * as E from 'fp-ts/lib/Either.js'
+import { decodeConfig } from '../codecs/config.js'
+import { inputCodecs } from '../codecs/inputs.js'
+import type { Limits } from '../codecs/limits.js'
+import { defaultLimits } from '../codecs/limits.js'
+import type { App } from '../domain/app.js'
+import type { AppId, Instant, UserId } from '../domain/brand.js'
+import type { ChangelogEntry } from '../domain/changelog.js'
+import type { AppPolicy, PolicyOverrides } from '../domain/policy.js'
+import { resolvePolicy } from '../domain/policy.js'
+import type { Segment } from '../domain/segment.js'
+import type { Catalog } from '../domain/world.js'
+import type { Clock } from '../ports/clock.js'
+import { systemClock } from '../ports/clock.js'
+import type { StoragePort } from '../ports/storage.js'
+import { RegistryConfigError } from './errors.js'
+import type { PendingEvent, RegistryEvents } from './events.js'
+import type { IngestReport } from './ingest.js'
+import { ingest } from './ingest.js'
+import type { Eligibility, Profile, QueryDeps, RegistrationSummary, Target, UserExport } from './queries.js'
+import * as q from './queries.js'
+import { guardedStorage } from './store.js'
+
+/** Options of {@link createRegistry}. */
+export interface RegistryOptions {
+  /** The apps this registry serves (R4). Inputs naming any other app are rejected (S3). */
+  readonly apps: readonly App[]
+  /** Where records live: `createMemoryStorage()` from `push-registry/memory`, or your adapter. */
+  readonly storage: StoragePort
+  /** The time queries are answered at (R19, D7). Default: the system clock. */
+  readonly clock?: Clock
+  /** Per-app policy overrides, keyed by `appId` (R10, R12, R18, R19). */
+  readonly policy?: Readonly<Record<string, PolicyOverrides>>
+  /** Boundary limits (S1, S3). Default: {@link defaultLimits}. */
+  readonly limits?: Partial<Limits>
+  /** Commit attempts under contention before `ingest` rejects with `ContentionError`. Default 8. */
+  readonly maxCommitAttempts?: number
+}
+
+/** The registry: ingest inputs, answer a sender's questions, listen to what changed. */
+export interface Registry {
+  /**
+   * Validates and applies one input or a batch (at most `maxBatchSize`). Never throws for bad
+   * input: rejected inputs are in the report and changed nothing (I11). Rejects only when the
+   * storage fails (`StorageError`) or stays contended (`ContentionError`).
+   */
+  readonly ingest: (input: unknown) => Promise<IngestReport>
+  /** Every known registration, or one app's, with its state now. */
+  readonly registrations: (appId?: string) => Promise<RegistrationSummary[]>
+  /** R21–R24: the users in a segment now. */
+  readonly segment: (segment: Segment) => Promise<UserId[]>
+  /** R27, I6: where a default (or overridden) send of `kind` to `appId` would go now. */
+  readonly targets: (query: { readonly appId: string; readonly kind: 'alert' | 'background'; readonly eligibility?: Eligibility }) => Promise<Target[]>
+  /** R25: a user's profile, or `null` if the user is unknown. */
+  readonly profile: (userId: string) => Promise<Profile | null>
+  /** R26: exports of the given users (unknown ids are left out). */
+  readonly exportUsers: (userIds: readonly string[]) => Promise<UserExport[]>
+  /** R26: a segment's exports, streamed. */
+  readonly exportSegment: (segment: Segment) => AsyncIterable<UserExport>
+  /** D11: the user who holds an email address or phone number, or `null`. */
+  readonly lookup: (query: { readonly email: string } | { readonly phone: string }) => Promise<UserId | null>
+  /** R9: a user's token changelog, oldest first. */
+  readonly changelog: (userId: string) => Promise<ChangelogEntry[]>
+  /** Listens to an event; emitted only after the store committed its cause. */
+  readonly on: <K extends keyof RegistryEvents>(name: K, listener: (...args: RegistryEvents[K]) => void) => () => void
+  /** The apps and resolved policies the registry runs with. */
+  readonly apps: readonly (App & { readonly policy: AppPolicy })[]
+  /** Closes the storage. */
+  readonly close: () => Promise<void>
+}
+
+/**
+ * Builds a registry over a storage port.
+ *
+ * @example
+ * ```ts
+ * import { createRegistry } from 'push-registry'
+ * import { createMemoryStorage } from 'push-registry/memory'
+ *
+ * const registry = createRegistry({
+ *   apps: [{ appId: 'ios', name: 'MyApp (iOS)', platform: 'ios' }],
+ *   storage: createMemoryStorage(),
+ * })
+ * await registry.ingest({ type: 'user_changed', at: '2026-01-02T00:00:00Z', appId: 'ios', deviceId: 'phone-1', userId: 'kim' })
+ * const targets = await registry.targets({ appId: 'ios', kind: 'alert' })
+ * ```
+ * @throws RegistryConfigError when the options cannot work (no apps, duplicate ids, bad policy).
+ */
+export const createRegistry = (options: RegistryOptions): Registry => {
+  const config = decodeConfig(options.apps, options.policy)
+  if (E.isLeft(config)) throw new RegistryConfigError(config.left)
+  const limits: Limits = { ...defaultLimits, ...options.limits }
+  const apps = new Map(config.right.apps.map((app) => [app.appId, app]))
+  const policies = new Map(config.right.apps.map((app) => [app.appId, resolvePolicy(app, config.right.policy[app.appId])]))
+  const catalog: Catalog = {
+    app: (appId) => apps.get(appId),
+    policy: (appId) => policies.get(appId) ?? resolvePolicy({ appId, name: appId, platform: 'ios' }),
+  }
+  const clock = options.clock ?? systemClock
+  const storage = guardedStorage(options.storage)
+  const emitter = new EventEmitter<RegistryEvents>()
+  const emit = (events: readonly PendingEvent[]): void => {
+    for (const event of events) {
+      if (emitter.listenerCount(event.name) > 0) (emitter.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload)
+    }
+  }
+  const codecs = inputCodecs(limits)
+  const deps: QueryDeps = { storage, catalog, apps: config.right.apps, now: () => clock.now() as Instant }
+  const ingestDeps = {
+    codecs,
+    apps: catalog.app,
+    catalog,
+    limits,
+    storage,
+    emit,
+    maxAttempts: options.maxCommitAttempts ?? 8,
+  }
+
+  return {
+    ingest: (input) => ingest(ingestDeps, input),
+    registrations: (appId) => q.registrations(deps, appId as AppId | undefined),
+    segment: (segment) => q.segment(deps, segment),
+    targets: ({ appId, kind, eligibility }) => q.targets(deps, appId as AppId, kind, eligibility),
+    profile: (userId) => q.profile(deps, userId as UserId),
+    exportUsers: (userIds) => q.exportUsers(deps, userIds as readonly UserId[]),
+    exportSegment: (segment) => q.exportSegment(deps, segment),
+    lookup: (query) => q.lookup(deps, query),
+    changelog: (userId) => q.changelog(deps, userId as UserId),
+    on: (name, listener) => {
+      emitter.on(name, listener as never)
+      return () => {
+        emitter.off(name, listener as never)
+      }
+    },
+    apps: config.right.apps.map((app) => ({ ...app, policy: policies.get(app.appId) as AppPolicy })),
+    close: () => storage.close(),
+  }
+}

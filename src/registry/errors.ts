@@ -1,0 +1,32 @@
+import type { Issue } from '../codecs/issue.js'
+
+/**
+ * A storage port call failed (it threw, or answered something that breaks its contract).
+ * The registry wraps every port call in one place and raises this, naming the method; the
+ * adapter's own error is the `cause`. Not raised for bad input, which is reported, not thrown.
+ */
+export class StorageError extends Error {
+  override readonly name = 'StorageError'
+  constructor(
+    readonly method: 'read' | 'commit' | 'scan' | 'close',
+    cause: unknown,
+  ) {
+    super(`storage port ${method}() failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+  }
+}
+
+/** Writes kept conflicting with other registries sharing the store, beyond the retry budget. */
+export class ContentionError extends Error {
+  override readonly name = 'ContentionError'
+  constructor(readonly attempts: number) {
+    super(`commit still conflicted after ${attempts} attempts; nothing of this batch was applied`)
+  }
+}
+
+/** `createRegistry` was given options that cannot work; programmer error, thrown at once. */
+export class RegistryConfigError extends Error {
+  override readonly name = 'RegistryConfigError'
+  constructor(readonly issues: readonly Issue[]) {
+    super(`invalid registry options: ${issues.map((i) => `${i.path} (${i.rule}) ${i.message}`).join('; ')}`)
+  }
+}

@@ -1,0 +1,392 @@
+import type { App, Platform } from '../domain/app.js'
+import type { AppId, DeviceId, Instant, UserId } from '../domain/brand.js'
+import type { Capability } from '../domain/capability.js'
+import { canAlert } from '../domain/capability.js'
+import type { ChangelogEntry } from '../domain/changelog.js'
+import { entryUser } from '../domain/changelog.js'
+import type { ContactKind, ContactRecord, RegistrationRecord, TokenState, UserRecord } from '../domain/records.js'
+import { registrationKey, userKey } from '../domain/records.js'
+import { normalizeContact } from '../domain/contact.js'
+import type { ApnsEnvironment, SubscriptionState } from '../domain/input.js'
+import type { LiveToken, PushRegisteredFor } from '../domain/liveness.js'
+import { expiresAt, liveAt, pushRegisteredFor } from '../domain/liveness.js'
+import { registrationChangelog } from '../domain/project.js'
+import { reportedTokenKeys } from '../domain/registration-fold.js'
+import { mayReceiveAlerts, subscriptionOf } from '../domain/subscription.js'
+import type { PushToken } from '../domain/token.js'
+import type { Catalog } from '../domain/world.js'
+import { reads } from '../domain/world.js'
+import type { Segment } from '../domain/segment.js'
+import type { GuardedStorage } from './store.js'
+import { WorkingSet } from './store.js'
+
+export interface QueryDeps {
+  readonly storage: GuardedStorage
+  readonly catalog: Catalog
+  readonly apps: readonly App[]
+  readonly now: () => Instant
+}
+
+/** One registration as queries show it. */
+export interface RegistrationSummary {
+  readonly appId: AppId
+  readonly deviceId: DeviceId
+  /** The current token, or the last one when the registration is inactive; `null` if none. */
+  readonly token: PushToken | null
+  readonly owner: UserId | null
+  readonly owners: readonly UserId[]
+  /** `null` unless active. */
+  readonly capability: Capability | null
+  readonly active: boolean
+  readonly status: 'none' | 'active' | 'stale' | 'suspect' | 'expired' | 'ended'
+}
+
+/** Where a push of one kind may go (R27). */
+export interface Target {
+  readonly appId: AppId
+  readonly deviceId: DeviceId
+  readonly token: PushToken
+  readonly capability: Capability
+  readonly owners: readonly UserId[]
+  readonly environment?: ApnsEnvironment
+}
+
+/** R26: the export shape backend teams already consume. */
+export interface UserExport {
+  readonly external_id: UserId
+  readonly push_subscribe: SubscriptionState
+  readonly push_tokens: readonly {
+    readonly app: string
+    readonly platform: Platform
+    readonly token: PushToken
+    readonly device_id: DeviceId
+    readonly notifications_enabled: boolean
+  }[]
+  readonly uninstalled_at?: string
+}
+
+/** R25: a user's profile, as the seed's Engagement tab shows it. */
+export interface Profile {
+  readonly userId: UserId
+  readonly subscription: SubscriptionState
+  readonly email: string | null
+  readonly phone: string | null
+  readonly devices: readonly {
+    readonly appId: AppId
+    readonly deviceId: DeviceId
+    readonly pushRegisteredFor: PushRegisteredFor
+    readonly stale: boolean
+  }[]
+  readonly changelog: readonly ChangelogEntry[]
+}
+
+/** R27: who a send may address; both rules can be overridden per send. */
+export interface Eligibility {
+  /** Subscription states that may get this kind of push. Default: alerts need subscribed or opted_in; background any. */
+  readonly states?: readonly SubscriptionState[]
+  /** Capabilities that may get it. Default: alerts need foreground or provisional; background any. */
+  readonly capabilities?: readonly Capability[]
+}
+
+const pageSize = 4096
+
+/** Every stored registration (of one app), page by page. */
+async function* registrationPages(deps: QueryDeps, appId?: AppId): AsyncGenerator<RegistrationRecord[]> {
+  let cursor: string | undefined
+  do {
+    const page = await deps.storage.scan({ kind: 'registration', limit: pageSize, ...(appId === undefined ? {} : { appId }), ...(cursor === undefined ? {} : { cursor }) })
+    yield page.records.map((r) => r.record as RegistrationRecord)
+    cursor = page.next ?? undefined
+  } while (cursor !== undefined)
+}
+
+async function* userPages(deps: QueryDeps): AsyncGenerator<UserRecord[]> {
+  let cursor: string | undefined
+  do {
+    const page = await deps.storage.scan({ kind: 'user', limit: pageSize, ...(cursor === undefined ? {} : { cursor }) })
+    yield page.records.map((r) => r.record as UserRecord)
+    cursor = page.next ?? undefined
+  } while (cursor !== undefined)
+}
+
+const liveOf = (deps: QueryDeps, record: RegistrationRecord, now: Instant): LiveToken | null =>
+  liveAt(record.view.token, deps.catalog.policy(record.appId).staleness, now)
+
+const statusOf = (token: TokenState, live: LiveToken | null): RegistrationSummary['status'] =>
+  live !== null ? (live.stale ? 'stale' : 'active') : token.status === 'active' ? 'expired' : token.status
+
+/** Every known registration (of one app), with its state at `now`. */
+export const registrations = async (deps: QueryDeps, appId?: AppId): Promise<RegistrationSummary[]> => {
+  const now = deps.now()
+  const out: RegistrationSummary[] = []
+  for await (const page of registrationPages(deps, appId)) {
+    for (const record of page) {
+      if (!record.view.known) continue
+      const live = liveOf(deps, record, now)
+      const token = record.view.token
+      out.push({
+        appId: record.appId,
+        deviceId: record.deviceId,
+        token: token.status === 'none' ? null : token.token,
+        owner: record.view.owner,
+        owners: record.view.owners,
+        capability: live?.capability ?? null,
+        active: live !== null,
+        status: statusOf(token, live),
+      })
+    }
+  }
+  return out
+}
+
+const readUsers = async (deps: QueryDeps, ids: Iterable<UserId>): Promise<Map<UserId, UserRecord>> => {
+  const keys = [...new Set(ids)].map(userKey)
+  const found = await deps.storage.read(keys)
+  const users = new Map<UserId, UserRecord>()
+  found.forEach((stored) => {
+    if (stored !== undefined) users.set((stored.record as UserRecord).userId, stored.record as UserRecord)
+  })
+  return users
+}
+
+/** What one user holds across active registrations, for the segment rules. */
+interface Holdings {
+  foregroundApps: Set<AppId>
+  provisional: boolean
+  foreground: boolean
+  any: boolean
+}
+
+/** R21–R24: the identified users in a segment at `now`. */
+export const segment = async (deps: QueryDeps, spec: Segment): Promise<UserId[]> => {
+  const now = deps.now()
+  if (spec.kind === 'pushSubscription') {
+    const out: UserId[] = []
+    for await (const page of userPages(deps)) for (const user of page) if (subscriptionOf(user) === spec.state) out.push(user.userId)
+    return out
+  }
+  if (spec.kind === 'uninstalled') {
+    const out: UserId[] = []
+    for await (const page of userPages(deps)) {
+      const exports = await exportPage(deps, page, now)
+      for (const e of exports) {
+        if (e.uninstalled_at === undefined) continue
+        const at = Date.parse(e.uninstalled_at)
+        if (at >= spec.from && at < spec.to) out.push(e.external_id)
+      }
+    }
+    return out
+  }
+  const holdings = new Map<UserId, Holdings>()
+  const appId = spec.kind === 'foregroundPushEnabledForApp' ? spec.appId : undefined
+  for await (const page of registrationPages(deps, appId)) {
+    for (const record of page) {
+      const live = liveOf(deps, record, now)
+      if (live === null) continue
+      for (const owner of record.view.owners) {
+        let h = holdings.get(owner)
+        if (h === undefined) {
+          h = { foregroundApps: new Set(), provisional: false, foreground: false, any: false }
+          holdings.set(owner, h)
+        }
+        h.any = true
+        if (canAlert(live.capability)) {
+          h.foreground = true
+          h.foregroundApps.add(record.appId)
+        }
+        if (live.capability === 'provisional') h.provisional = true
+      }
+    }
+  }
+  if (spec.kind === 'foregroundPushEnabledForApp') {
+    // R21: subscription state is not considered.
+    return [...holdings].filter(([, h]) => h.foregroundApps.has(spec.appId)).map(([u]) => u)
+  }
+  const users = await readUsers(deps, holdings.keys())
+  const subscribed = (u: UserId): boolean => mayReceiveAlerts(subscriptionOf(users.get(u)))
+  return [...holdings]
+    .filter(([u, h]) =>
+      spec.kind === 'foregroundPushEnabled'
+        ? h.provisional || (h.foreground && subscribed(u)) // R22
+        : h.any && subscribed(u), // R23
+    )
+    .map(([u]) => u)
+}
+
+/** R27, I6: the tokens a send of `kind` to `appId` would address at `now`. */
+export const targets = async (
+  deps: QueryDeps,
+  appId: AppId,
+  kind: 'alert' | 'background',
+  eligibility: Eligibility = {},
+): Promise<Target[]> => {
+  const now = deps.now()
+  const app = deps.catalog.app(appId)
+  if (app === undefined || (kind === 'background' && app.platform === 'web' && eligibility.capabilities === undefined)) {
+    // R5: web has no background push.
+    return []
+  }
+  const states = new Set(eligibility.states ?? (kind === 'alert' ? ['subscribed', 'opted_in'] : ['subscribed', 'opted_in', 'unsubscribed']))
+  const capabilities = new Set<Capability>(eligibility.capabilities ?? (kind === 'alert' ? ['foreground', 'provisional'] : ['foreground', 'provisional', 'background']))
+  const out: Target[] = []
+  for await (const page of registrationPages(deps, appId)) {
+    const candidates = page.flatMap((record) => {
+      const live = liveOf(deps, record, now)
+      return live !== null && capabilities.has(live.capability) ? [{ record, live }] : []
+    })
+    const users = states.size === 3 ? new Map<UserId, UserRecord>() : await readUsers(deps, candidates.flatMap((c) => c.record.view.owners))
+    for (const { record, live } of candidates) {
+      const owners = record.view.owners
+      // An anonymous device's user is subscribed by default (R11).
+      const eligible = owners.length === 0 ? states.has('subscribed') : owners.some((u) => states.has(subscriptionOf(users.get(u))))
+      if (!eligible) continue
+      out.push({
+        appId,
+        deviceId: record.deviceId,
+        token: live.token,
+        capability: live.capability,
+        owners,
+        ...(live.environment === undefined ? {} : { environment: live.environment }),
+      })
+    }
+  }
+  return out
+}
+
+const readRegistrations = async (deps: QueryDeps, users: readonly UserRecord[]): Promise<Map<string, RegistrationRecord>> => {
+  const keys = users.flatMap((u) => u.registrations.map((r) => registrationKey(r.appId, r.deviceId)))
+  const found = await deps.storage.read(keys)
+  const out = new Map<string, RegistrationRecord>()
+  for (const stored of found) {
+    if (stored === undefined) continue
+    const record = stored.record as RegistrationRecord
+    out.set(`${record.appId}\u0000${record.deviceId}`, record)
+  }
+  return out
+}
+
+/** R26, D10: exports of a page of users. */
+const exportPage = async (deps: QueryDeps, users: readonly UserRecord[], now: Instant): Promise<UserExport[]> => {
+  const registrationsByRef = await readRegistrations(deps, users)
+  return users.map((user) => {
+    const tokens: UserExport['push_tokens'][number][] = []
+    let uninstalledAt = -Infinity
+    for (const ref of user.registrations) {
+      const record = registrationsByRef.get(`${ref.appId}\u0000${ref.deviceId}`)
+      const app = deps.catalog.app(ref.appId)
+      if (record === undefined || app === undefined || !record.view.owners.includes(user.userId)) continue
+      const live = liveOf(deps, record, now)
+      if (live !== null) {
+        tokens.push({ app: app.name, platform: app.platform, token: live.token, device_id: record.deviceId, notifications_enabled: canAlert(live.capability) })
+      } else if (record.view.token.status === 'ended' && record.view.token.reason === 'uninstalled') {
+        uninstalledAt = Math.max(uninstalledAt, record.view.token.endedAt)
+      }
+    }
+    return {
+      external_id: user.userId,
+      push_subscribe: subscriptionOf(user),
+      push_tokens: tokens,
+      ...(tokens.length === 0 && uninstalledAt !== -Infinity ? { uninstalled_at: new Date(uninstalledAt).toISOString() } : {}),
+    }
+  })
+}
+
+/** R26: exports of the given users; unknown ids are left out. */
+export const exportUsers = async (deps: QueryDeps, userIds: readonly UserId[]): Promise<UserExport[]> => {
+  const users = [...(await readUsers(deps, userIds)).values()]
+  return exportPage(deps, users, deps.now())
+}
+
+/** R26: the exports of a segment's users, streamed page by page. */
+export async function* exportSegment(deps: QueryDeps, spec: Segment): AsyncGenerator<UserExport> {
+  const members = await segment(deps, spec)
+  for (let i = 0; i < members.length; i += pageSize) {
+    yield* await exportUsers(deps, members.slice(i, i + pageSize))
+  }
+}
+
+/** R9, I7: a user's changelog, in R20 order, across every registration they were seen on. */
+export const changelog = async (deps: QueryDeps, userId: UserId): Promise<ChangelogEntry[]> => {
+  const user = (await readUsers(deps, [userId])).get(userId)
+  if (user === undefined) return []
+  const now = deps.now()
+  const records = [...(await readRegistrations(deps, [user])).values()]
+  const entries: ChangelogEntry[] = []
+  for (const record of records) {
+    const app = deps.catalog.app(record.appId)
+    if (app === undefined) continue
+    entries.push(...(await registrationHistory(deps, record, app, now)).filter((e) => entryUser(e) === userId))
+  }
+  return entries.sort((a, b) => a.at - b.at)
+}
+
+/** A registration's full changelog at `now`, with its expiry (R19, D1 `expired`) once passed. */
+const registrationHistory = async (
+  deps: QueryDeps,
+  record: RegistrationRecord,
+  app: App,
+  now: Instant,
+): Promise<readonly ChangelogEntry[]> => {
+  const ws = new WorkingSet()
+  const tokenKeys = reportedTokenKeys(record.facts).map((key) => ({ kind: 'token' as const, appId: record.appId, key }))
+  await ws.load(deps.storage, tokenKeys)
+  const policy = deps.catalog.policy(record.appId)
+  const entries = registrationChangelog(record, app, policy, reads(ws))
+  const token = record.view.token
+  const expiry = token.status === 'active' ? expiresAt(token, policy.staleness) : null
+  if (token.status !== 'active' || expiry === null || expiry >= now) return entries
+  return [
+    ...entries,
+    ...record.view.owners.map((owner): ChangelogEntry => ({
+      at: expiry,
+      appId: record.appId,
+      deviceId: record.deviceId,
+      kind: 'invalidated',
+      token: token.token,
+      from: owner,
+      to: null,
+      reason: 'expired',
+    })),
+  ]
+}
+
+/** R25, D2: a user's profile at `now`; `null` for a user the registry never saw. */
+export const profile = async (deps: QueryDeps, userId: UserId): Promise<Profile | null> => {
+  const user = (await readUsers(deps, [userId])).get(userId)
+  if (user === undefined) return null
+  const now = deps.now()
+  const records = await readRegistrations(deps, [user])
+  const devices = user.registrations.flatMap((ref) => {
+    const record = records.get(`${ref.appId}\u0000${ref.deviceId}`)
+    const app = deps.catalog.app(ref.appId)
+    if (record === undefined || app === undefined) return []
+    const live = record.view.owners.includes(userId) ? liveOf(deps, record, now) : null
+    return [{ appId: ref.appId, deviceId: ref.deviceId, pushRegisteredFor: pushRegisteredFor(app.name, live), stale: live?.stale ?? false }]
+  })
+  return {
+    userId,
+    subscription: subscriptionOf(user),
+    email: user.email?.value ?? null,
+    phone: user.phone?.value ?? null,
+    devices,
+    changelog: await changelog(deps, userId),
+  }
+}
+
+/**
+ * D11: the user an address belongs to: among the users who claimed it and still have it, the
+ * latest claim wins; `null` when nobody has it.
+ */
+export const lookup = async (
+  deps: QueryDeps,
+  query: { readonly email: string } | { readonly phone: string },
+): Promise<UserId | null> => {
+  const contact: ContactKind = 'email' in query ? 'email' : 'phone'
+  const value = normalizeContact(contact, 'email' in query ? query.email : query.phone)
+  const [stored] = await deps.storage.read([{ kind: 'contact', contact, value }])
+  if (stored === undefined) return null
+  const claims = [...(stored.record as ContactRecord).claims].sort((a, b) => b.at - a.at || (a.userId < b.userId ? 1 : -1))
+  const users = await readUsers(deps, claims.map((c) => c.userId))
+  const holder = claims.find((c) => users.get(c.userId)?.[contact]?.value === value)
+  return holder?.userId ?? null
+}

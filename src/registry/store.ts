@@ -1,0 +1,83 @@
+import type { RecordKey, RegistryRecord } from '../domain/records.js'
+import { recordId } from '../domain/records.js'
+import type { World } from '../domain/world.js'
+import type { CommitOutcome, RecordWrite, ScanPage, ScanRequest, StoragePort, StoredRecord } from '../ports/storage.js'
+import { StorageError } from './errors.js'
+
+/**
+ * The one place that calls the storage port: every throw or broken answer becomes a
+ * `StorageError` naming the method.
+ */
+export const guardedStorage = (port: StoragePort) => {
+  const call = async <A>(method: StorageError['method'], run: () => Promise<A>): Promise<A> => {
+    try {
+      return await run()
+    } catch (error) {
+      throw error instanceof StorageError ? error : new StorageError(method, error)
+    }
+  }
+  return {
+    capabilities: port.capabilities,
+    read: (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> =>
+      call('read', async () => {
+        const found = await port.read(keys)
+        if (!Array.isArray(found) || found.length !== keys.length) {
+          throw new Error(`read answered ${Array.isArray(found) ? found.length : 'a non-array'} entries for ${keys.length} keys`)
+        }
+        return found
+      }),
+    commit: (writes: readonly RecordWrite[]): Promise<CommitOutcome> => call('commit', () => port.commit(writes)),
+    scan: (request: ScanRequest): Promise<ScanPage> => call('scan', () => port.scan(request)),
+    close: (): Promise<void> => call('close', () => port.close()),
+  }
+}
+
+export type GuardedStorage = ReturnType<typeof guardedStorage>
+
+/**
+ * The records one unit of work has read, and what it staged to write. It is the `World` the
+ * pure transitions see; nothing reaches the store until `writes()` is committed.
+ */
+export class WorkingSet implements World {
+  private readonly loaded = new Map<string, StoredRecord | undefined>()
+  private readonly staged = new Map<string, RegistryRecord>()
+
+  readonly get = (key: RecordKey): RegistryRecord | undefined => {
+    const id = recordId(key)
+    return this.staged.get(id) ?? this.loaded.get(id)?.record
+  }
+
+  missing(keys: readonly RecordKey[]): RecordKey[] {
+    const seen = new Set<string>()
+    return keys.filter((key) => {
+      const id = recordId(key)
+      if (this.loaded.has(id) || seen.has(id)) return false
+      seen.add(id)
+      return true
+    })
+  }
+
+  async load(storage: GuardedStorage, keys: readonly RecordKey[]): Promise<void> {
+    const wanted = this.missing(keys)
+    if (wanted.length === 0) return
+    const found = await storage.read(wanted)
+    wanted.forEach((key, i) => this.loaded.set(recordId(key), found[i]))
+  }
+
+  stage(records: readonly RegistryRecord[]): void {
+    for (const record of records) this.staged.set(recordId(record), record)
+  }
+
+  /** The record as it was read, before this unit of work. */
+  original(id: string): RegistryRecord | undefined {
+    return this.loaded.get(id)?.record
+  }
+
+  changed(): RegistryRecord[] {
+    return [...this.staged.values()]
+  }
+
+  writes(): RecordWrite[] {
+    return [...this.staged].map(([id, record]) => ({ record, expectedVersion: this.loaded.get(id)?.version ?? 0 }))
+  }
+}

@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      'push-registry/testing': here('./src/testing/index.ts'),
+      'push-registry/memory': here('./adapters/memory/index.ts'),
+      'push-registry': here('./src/index.ts'),
+    },
+  },
+  test: {
+    include: ['test/**/*.test.ts', 'adapters/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+})
