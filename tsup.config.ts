@@ -6,6 +6,7 @@ import { defineConfig } from 'tsup'
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    'fp/index': 'src/fp/index.ts',
     'testing/index': 'src/testing/index.ts',
     'adapters/memory/index': 'adapters/memory/index.ts',
   },

@@ -34,7 +34,7 @@ export interface RegistryOptions {
   readonly policy?: Readonly<Record<string, PolicyOverrides>>
   /** Boundary limits (S1, S3). Default: {@link defaultLimits}. */
   readonly limits?: Partial<Limits>
-  /** Commit attempts under contention before `ingest` rejects with `ContentionError`. Default 8. */
+  /** Commit attempts for one input under contention before `ingest` rejects with `ContentionError`. Default 16. */
   readonly maxCommitAttempts?: number
 }
 
@@ -114,7 +114,7 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     limits,
     storage,
     emit,
-    maxAttempts: options.maxCommitAttempts ?? 8,
+    maxAttempts: options.maxCommitAttempts ?? 16,
   }
 
   return {

@@ -19,7 +19,7 @@ export class StorageError extends Error {
 export class ContentionError extends Error {
   override readonly name = 'ContentionError'
   constructor(readonly attempts: number) {
-    super(`commit still conflicted after ${attempts} attempts; nothing of this batch was applied`)
+    super(`an input still conflicted after ${attempts} commit attempts and was not applied (inputs before it in the batch were)`)
   }
 }
 

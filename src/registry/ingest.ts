@@ -73,24 +73,43 @@ export const ingest = async (deps: IngestDeps, payload: unknown): Promise<Ingest
   return { accepted: accepted.length, rejected }
 }
 
+/**
+ * Applies a unit atomically. On a conflict the unit is read and applied again; a unit that
+ * keeps conflicting is split in halves, so that under contention small commits still get
+ * through, down to single inputs, which retry with jittered backoff until the budget is spent.
+ * Nothing is lost on a retry: every attempt re-reads the store and re-applies the same inputs.
+ */
 const applyUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<void> => {
-  for (let attempt = 1; attempt <= deps.maxAttempts; attempt++) {
-    const ws = new WorkingSet()
-    // Most inputs need only the records they name: read those for the whole unit at once.
-    await ws.load(deps.storage, inputs.flatMap((input) => needs(ws, input)))
-    for (const input of inputs) {
-      for (let missing = ws.missing(needs(ws, input)); missing.length > 0; missing = ws.missing(needs(ws, input))) {
-        await ws.load(deps.storage, missing)
-      }
-      ws.stage(decide(ws, input, deps.catalog))
-    }
-    const writes = ws.writes()
-    if (writes.length === 0) return
-    const outcome = await deps.storage.commit(writes)
-    if (outcome.ok) {
-      deps.emit(eventsOf((id) => ws.original(id), ws.changed()))
-      return
-    }
+  const budget = inputs.length > 1 ? Math.min(3, deps.maxAttempts) : deps.maxAttempts
+  for (let attempt = 1; attempt <= budget; attempt++) {
+    if (await tryUnit(deps, inputs)) return
+    if (attempt < budget) await backoff(attempt)
   }
-  throw new ContentionError(deps.maxAttempts)
+  if (inputs.length === 1) throw new ContentionError(deps.maxAttempts)
+  const half = Math.ceil(inputs.length / 2)
+  await applyUnit(deps, inputs.slice(0, half))
+  await applyUnit(deps, inputs.slice(half))
 }
+
+/** One attempt: read, decide, commit. `false` when another writer got there first. */
+const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<boolean> => {
+  const ws = new WorkingSet()
+  // Most inputs need only the records they name: read those for the whole unit at once.
+  await ws.load(deps.storage, inputs.flatMap((input) => needs(ws, input)))
+  for (const input of inputs) {
+    for (let missing = ws.missing(needs(ws, input)); missing.length > 0; missing = ws.missing(needs(ws, input))) {
+      await ws.load(deps.storage, missing)
+    }
+    ws.stage(decide(ws, input, deps.catalog))
+  }
+  const writes = ws.writes()
+  if (writes.length === 0) return true
+  const outcome = await deps.storage.commit(writes)
+  if (!outcome.ok) return false
+  deps.emit(eventsOf((id) => ws.original(id), ws.changed()))
+  return true
+}
+
+/** Full jitter: spreads retrying writers apart so that one of them wins the next round. */
+const backoff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 64)))
