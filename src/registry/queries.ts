@@ -4,8 +4,8 @@ import type { Capability } from '../domain/capability.js'
 import { canAlert } from '../domain/capability.js'
 import type { ChangelogEntry } from '../domain/changelog.js'
 import { entryUser } from '../domain/changelog.js'
-import type { ContactKind, ContactRecord, RegistrationRecord, TokenState, UserRecord } from '../domain/records.js'
-import { registrationKey, userKey } from '../domain/records.js'
+import type { ContactKind, ContactRecord, RegistrationRecord, TokenRecord, TokenState, UserRecord } from '../domain/records.js'
+import { dispatchKey, registrationKey, tokenRecordKey, userKey } from '../domain/records.js'
 import { normalizeContact } from '../domain/contact.js'
 import type { ApnsEnvironment, SubscriptionState } from '../domain/input.js'
 import type { LiveToken, PushRegisteredFor } from '../domain/liveness.js'
@@ -311,13 +311,43 @@ export const changelog = async (deps: QueryDeps, userId: UserId): Promise<Change
   if (user === undefined) return []
   const now = deps.now()
   const records = [...(await readRegistrations(deps, [user])).values()]
-  const entries: ChangelogEntry[] = []
+  const histories: ChangelogEntry[][] = []
   for (const record of records) {
     const app = deps.catalog.app(record.appId)
     if (app === undefined) continue
-    entries.push(...(await registrationHistory(deps, record, app, now)).filter((e) => entryUser(e) === userId))
+    histories.push((await registrationHistory(deps, record, app, now)).filter((e) => entryUser(e) === userId))
   }
-  return entries.sort((a, b) => a.at - b.at)
+  return mergeHistories(histories)
+}
+
+/** At equal times, a token lost comes before a token gained (R3: it leaves one device, then lands on the other). */
+const kindRank: Readonly<Record<ChangelogEntry['kind'], number>> = {
+  invalidated: 0,
+  transferred_out: 1,
+  rotated: 2,
+  registered: 3,
+  transferred_in: 4,
+}
+
+/**
+ * Merges per-registration histories in `at` order. Each history keeps its own fold order (the
+ * order its changes happened in); between registrations, equal times go by `kindRank`.
+ */
+const mergeHistories = (histories: readonly (readonly ChangelogEntry[])[]): ChangelogEntry[] => {
+  const heads = histories.map(() => 0)
+  const out: ChangelogEntry[] = []
+  for (;;) {
+    let best = -1
+    for (let h = 0; h < histories.length; h++) {
+      const entry = histories[h]?.[heads[h] as number]
+      if (entry === undefined) continue
+      const current = best === -1 ? undefined : histories[best]?.[heads[best] as number]
+      if (current === undefined || entry.at < current.at || (entry.at === current.at && kindRank[entry.kind] < kindRank[current.kind])) best = h
+    }
+    if (best === -1) return out
+    out.push(histories[best]?.[heads[best] as number] as ChangelogEntry)
+    heads[best] = (heads[best] as number) + 1
+  }
 }
 
 /** A registration's full changelog at `now`, with its expiry (R19, D1 `expired`) once passed. */
@@ -328,8 +358,14 @@ const registrationHistory = async (
   now: Instant,
 ): Promise<readonly ChangelogEntry[]> => {
   const ws = new WorkingSet()
-  const tokenKeys = reportedTokenKeys(record.facts).map((key) => ({ kind: 'token' as const, appId: record.appId, key }))
+  const tokenKeys = reportedTokenKeys(record.facts).map((key) => tokenRecordKey(record.appId, key))
   await ws.load(deps.storage, tokenKeys)
+  // D6: a quarantine's outcome reads the dispatches of its ambiguous answers.
+  const dispatchKeys = tokenKeys.flatMap((key) => {
+    const token = ws.get(key) as TokenRecord | undefined
+    return (token?.ambiguous ?? []).flatMap((a) => (a.dispatchId === null ? [] : [dispatchKey(record.appId, a.dispatchId)]))
+  })
+  await ws.load(deps.storage, dispatchKeys)
   const policy = deps.catalog.policy(record.appId)
   const entries = registrationChangelog(record, app, policy, reads(ws))
   const token = record.view.token
