@@ -1,6 +1,7 @@
 import type {
   CommitOutcome,
   RecordKey,
+  RecordKind,
   RecordWrite,
   RegistryRecord,
   ScanPage,
@@ -24,55 +25,71 @@ export type MemoryStorageOptions = Record<string, never>
  * ```
  */
 export const createMemoryStorage = (_options: MemoryStorageOptions = {}): StoragePort => {
-  const records = new Map<string, StoredRecord>()
-  // Scans walk groups of ids (one per kind and app) in insertion order; records are never
-  // deleted, so an offset into a group is a stable cursor.
-  const groups = new Map<string, string[]>()
-  const groupOrder: string[] = []
+  // Records live in one table per kind, scoped by app (or contact kind), keyed by their own
+  // natural id: lookups hash strings the records already hold instead of building composite
+  // ids. Each record has one mutable slot, also listed in its scope in insertion order;
+  // records are never deleted, so an offset into that list is a stable scan cursor. Slots
+  // never leave the adapter: callers get copies, so a later write cannot change what they hold.
+  const tables = new Map<RecordKind, Map<string, Scope>>()
+  const scopesInOrder = new Map<RecordKind, Scope[]>()
 
-  const groupOf = (record: RegistryRecord): string =>
-    'appId' in record ? `${record.kind}\u0000${record.appId}` : record.kind
+  const scopeOf = (kind: RecordKind, name: string, create: boolean): Scope | undefined => {
+    let table = tables.get(kind)
+    if (table === undefined) {
+      if (!create) return undefined
+      table = new Map()
+      tables.set(kind, table)
+      scopesInOrder.set(kind, [])
+    }
+    let scope = table.get(name)
+    if (scope === undefined && create) {
+      scope = { name, byId: new Map(), members: [] }
+      table.set(name, scope)
+      scopesInOrder.get(kind)?.push(scope)
+    }
+    return scope
+  }
+
+  const find = (key: RecordKey | RegistryRecord): Slot | undefined => {
+    const [scope, id] = locate(key)
+    return scopeOf(key.kind, scope, false)?.byId.get(id)
+  }
 
   const read = async (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> =>
-    keys.map((key) => records.get(recordId(key)))
+    keys.map((key) => copy(find(key)))
 
   const commit = async (writes: readonly RecordWrite[]): Promise<CommitOutcome> => {
-    const conflicts: string[] = []
-    for (const write of writes) {
-      const id = recordId(write.record)
-      if ((records.get(id)?.version ?? 0) !== write.expectedVersion) conflicts.push(id)
-    }
+    const conflicts = writes
+      .filter((write) => (find(write.record)?.version ?? 0) !== write.expectedVersion)
+      .map((write) => recordId(write.record))
     if (conflicts.length > 0) return { ok: false, conflicts }
     for (const write of writes) {
-      const id = recordId(write.record)
-      if (write.expectedVersion === 0) {
-        const group = groupOf(write.record)
-        let ids = groups.get(group)
-        if (ids === undefined) {
-          ids = []
-          groups.set(group, ids)
-          groupOrder.push(group)
-        }
-        ids.push(id)
+      const existing = find(write.record)
+      if (existing !== undefined) {
+        existing.record = write.record
+        existing.version = write.expectedVersion + 1
+        continue
       }
-      records.set(id, { record: write.record, version: write.expectedVersion + 1 })
+      const [name, id] = locate(write.record)
+      const scope = scopeOf(write.record.kind, name, true) as Scope
+      const slot: Slot = { record: write.record, version: 1 }
+      scope.byId.set(id, slot)
+      scope.members.push(slot)
     }
     return { ok: true }
   }
 
   const scan = async (request: ScanRequest): Promise<ScanPage> => {
-    const wanted =
-      request.appId !== undefined && request.kind !== 'user' && request.kind !== 'contact'
-        ? [`${request.kind}\u0000${request.appId}`]
-        : groupOrder.filter((g) => g === request.kind || g.startsWith(`${request.kind}\u0000`))
-    const [startGroup, startOffset] = parseCursor(request.cursor)
+    const all = scopesInOrder.get(request.kind) ?? []
+    const wanted = request.appId !== undefined && appScoped(request.kind) ? all.filter((s) => s.name === request.appId) : all
+    const [startScope, startOffset] = parseCursor(request.cursor)
     const page: StoredRecord[] = []
-    for (let g = startGroup; g < wanted.length; g++) {
-      const ids = groups.get(wanted[g] as string) ?? []
-      for (let i = g === startGroup ? startOffset : 0; i < ids.length; i++) {
+    for (let g = startScope; g < wanted.length; g++) {
+      const members = (wanted[g] as Scope).members
+      for (let i = g === startScope ? startOffset : 0; i < members.length; i++) {
         if (page.length === request.limit) return { records: page, next: `${g}:${i}` }
-        const stored = records.get(ids[i] as string)
-        if (stored !== undefined) page.push(stored)
+        const slot = members[i] as Slot
+        page.push({ record: slot.record, version: slot.version })
       }
     }
     return { records: page, next: null }
@@ -87,8 +104,40 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
   }
 }
 
+interface Slot {
+  record: RegistryRecord
+  version: number
+}
+
+interface Scope {
+  readonly name: string
+  readonly byId: Map<string, Slot>
+  readonly members: Slot[]
+}
+
+const appScoped = (kind: RecordKind): boolean => kind === 'registration' || kind === 'token' || kind === 'dispatch'
+
+/** The scope and id of a record within its kind's table. */
+const locate = (key: RecordKey | RegistryRecord): [string, string] => {
+  switch (key.kind) {
+    case 'registration':
+      return [key.appId, key.deviceId]
+    case 'token':
+      return [key.appId, key.key]
+    case 'dispatch':
+      return [key.appId, key.dispatchId]
+    case 'user':
+      return ['', key.userId]
+    case 'contact':
+      return [key.contact, key.value]
+  }
+}
+
+const copy = (slot: Slot | undefined): StoredRecord | undefined =>
+  slot === undefined ? undefined : { record: slot.record, version: slot.version }
+
 const parseCursor = (cursor: string | undefined): [number, number] => {
   if (cursor === undefined) return [0, 0]
-  const [group, offset] = cursor.split(':').map(Number)
-  return [group ?? 0, offset ?? 0]
+  const [scope, offset] = cursor.split(':').map(Number)
+  return [scope ?? 0, offset ?? 0]
 }

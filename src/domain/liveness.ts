@@ -3,22 +3,20 @@ import type { Capability } from './capability.js'
 import type { Staleness } from './policy.js'
 import type { TokenState } from './records.js'
 
-/** An active token as of a query's `now`. */
-export type LiveToken = Extract<TokenState, { status: 'active' }> & {
-  /** R19: not seen for `staleAfter`; still active and a target (D7). */
-  readonly stale: boolean
-}
+/** The token of an active registration. */
+export type ActiveToken = Extract<TokenState, { status: 'active' }>
 
 /**
- * R19, D7: whether a registration's token is usable at `now`. Suspect (D6), ended and
- * expired tokens are not (I6); an expired token needs no purge to stop being used.
+ * R19, D7: whether a registration's token is usable at `now`. Suspect (D6), ended and expired
+ * tokens are not (I6); an expired token needs no purge to stop being used. Allocation-free:
+ * queries call it once per registration.
  */
-export const liveAt = (token: TokenState, staleness: Staleness, now: Instant): LiveToken | null => {
-  if (token.status !== 'active') return null
-  const unseenFor = now - token.reportedAt
-  if (staleness.expireAfter !== null && unseenFor > staleness.expireAfter) return null
-  return { ...token, stale: unseenFor > staleness.staleAfter }
-}
+export const isLiveAt = (token: TokenState, staleness: Staleness, now: Instant): token is ActiveToken =>
+  token.status === 'active' && (staleness.expireAfter === null || now - token.reportedAt <= staleness.expireAfter)
+
+/** R19: not seen for `staleAfter`; still active and a target (D7). */
+export const isStaleAt = (token: ActiveToken, staleness: Staleness, now: Instant): boolean =>
+  now - token.reportedAt > staleness.staleAfter
 
 /** R19: the time a token expires, if its provider's tokens expire at all. */
 export const expiresAt = (token: { readonly reportedAt: Instant }, staleness: Staleness): Instant | null =>

@@ -22,10 +22,13 @@ import type { Eligibility, Profile, QueryDeps, RegistrationSummary, Target, User
 import * as q from './queries.js'
 import { guardedStorage } from './store.js'
 
+/** An app as the host configures it: plain strings, checked by `createRegistry`. */
+export type AppConfig = Omit<App, 'appId'> & { readonly appId: string }
+
 /** Options of {@link createRegistry}. */
 export interface RegistryOptions {
   /** The apps this registry serves (R4). Inputs naming any other app are rejected (S3). */
-  readonly apps: readonly App[]
+  readonly apps: readonly AppConfig[]
   /** Where records live: `createMemoryStorage()` from `push-registry/memory`, or your adapter. */
   readonly storage: StoragePort
   /** The time queries are answered at (R19, D7). Default: the system clock. */

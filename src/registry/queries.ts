@@ -4,12 +4,12 @@ import type { Capability } from '../domain/capability.js'
 import { canAlert } from '../domain/capability.js'
 import type { ChangelogEntry } from '../domain/changelog.js'
 import { entryUser } from '../domain/changelog.js'
-import type { ContactKind, ContactRecord, RegistrationRecord, TokenRecord, TokenState, UserRecord } from '../domain/records.js'
+import type { ContactKind, ContactRecord, RecordKey, RegistrationRecord, TokenRecord, UserRecord } from '../domain/records.js'
 import { dispatchKey, registrationKey, tokenRecordKey, userKey } from '../domain/records.js'
 import { normalizeContact } from '../domain/contact.js'
 import type { ApnsEnvironment, SubscriptionState } from '../domain/input.js'
-import type { LiveToken, PushRegisteredFor } from '../domain/liveness.js'
-import { expiresAt, liveAt, pushRegisteredFor } from '../domain/liveness.js'
+import type { ActiveToken, PushRegisteredFor } from '../domain/liveness.js'
+import { expiresAt, isLiveAt, isStaleAt, pushRegisteredFor } from '../domain/liveness.js'
 import { registrationChangelog } from '../domain/project.js'
 import { reportedTokenKeys } from '../domain/registration-fold.js'
 import { mayReceiveAlerts, subscriptionOf } from '../domain/subscription.js'
@@ -109,11 +109,17 @@ async function* userPages(deps: QueryDeps): AsyncGenerator<UserRecord[]> {
   } while (cursor !== undefined)
 }
 
-const liveOf = (deps: QueryDeps, record: RegistrationRecord, now: Instant): LiveToken | null =>
-  liveAt(record.view.token, deps.catalog.policy(record.appId).staleness, now)
+/** The registration's token if it is usable at `now` (R19, D7, I6), else `null`. */
+const liveOf = (deps: QueryDeps, record: RegistrationRecord, now: Instant): ActiveToken | null => {
+  const token = record.view.token
+  return isLiveAt(token, deps.catalog.policy(record.appId).staleness, now) ? token : null
+}
 
-const statusOf = (token: TokenState, live: LiveToken | null): RegistrationSummary['status'] =>
-  live !== null ? (live.stale ? 'stale' : 'active') : token.status === 'active' ? 'expired' : token.status
+const statusOf = (deps: QueryDeps, record: RegistrationRecord, live: ActiveToken | null, now: Instant): RegistrationSummary['status'] => {
+  const token = record.view.token
+  if (live !== null) return isStaleAt(live, deps.catalog.policy(record.appId).staleness, now) ? 'stale' : 'active'
+  return token.status === 'active' ? 'expired' : token.status
+}
 
 /** Every known registration (of one app), with its state at `now`. */
 export const registrations = async (deps: QueryDeps, appId?: AppId): Promise<RegistrationSummary[]> => {
@@ -132,7 +138,7 @@ export const registrations = async (deps: QueryDeps, appId?: AppId): Promise<Reg
         owners: record.view.owners,
         capability: live?.capability ?? null,
         active: live !== null,
-        status: statusOf(token, live),
+        status: statusOf(deps, record, live, now),
       })
     }
   }
@@ -149,68 +155,83 @@ const readUsers = async (deps: QueryDeps, ids: Iterable<UserId>): Promise<Map<Us
   return users
 }
 
-/** What one user holds across active registrations, for the segment rules. */
-interface Holdings {
-  foregroundApps: Set<AppId>
-  provisional: boolean
-  foreground: boolean
-  any: boolean
-}
+/** What a user holds across active registrations, as bits, for the segment rules. */
+const holdsAny = 1
+const holdsForeground = 2
+const holdsProvisional = 4
 
-/** R21–R24: the identified users in a segment at `now`. */
+/**
+ * R21–R24: the identified users in a segment at `now`. Walks users rather than registrations:
+ * each user is visited once with their subscription state at hand, so no set of a million
+ * users has to be built to remove duplicates.
+ */
 export const segment = async (deps: QueryDeps, spec: Segment): Promise<UserId[]> => {
   const now = deps.now()
-  if (spec.kind === 'pushSubscription') {
-    const out: UserId[] = []
-    for await (const page of userPages(deps)) for (const user of page) if (subscriptionOf(user) === spec.state) out.push(user.userId)
-    return out
-  }
-  if (spec.kind === 'uninstalled') {
-    const out: UserId[] = []
-    for await (const page of userPages(deps)) {
-      const exports = await exportPage(deps, page, now)
-      for (const e of exports) {
+  const out: UserId[] = []
+  for await (const page of userPages(deps)) {
+    if (spec.kind === 'pushSubscription') {
+      // R24, D11: every known user, including those known only from settings or attributes.
+      for (const user of page) if (subscriptionOf(user) === spec.state) out.push(user.userId)
+      continue
+    }
+    if (spec.kind === 'uninstalled') {
+      for (const e of await exportPage(deps, page, now)) {
         if (e.uninstalled_at === undefined) continue
         const at = Date.parse(e.uninstalled_at)
         if (at >= spec.from && at < spec.to) out.push(e.external_id)
       }
+      continue
     }
-    return out
-  }
-  const holdings = new Map<UserId, Holdings>()
-  const appId = spec.kind === 'foregroundPushEnabledForApp' ? spec.appId : undefined
-  for await (const page of registrationPages(deps, appId)) {
-    for (const record of page) {
-      const live = liveOf(deps, record, now)
-      if (live === null) continue
-      for (const owner of record.view.owners) {
-        let h = holdings.get(owner)
-        if (h === undefined) {
-          h = { foregroundApps: new Set(), provisional: false, foreground: false, any: false }
-          holdings.set(owner, h)
-        }
-        h.any = true
-        if (canAlert(live.capability)) {
-          h.foreground = true
-          h.foregroundApps.add(record.appId)
-        }
-        if (live.capability === 'provisional') h.provisional = true
+    const appId = spec.kind === 'foregroundPushEnabledForApp' ? spec.appId : undefined
+    const records = await ownedRegistrations(deps, page, appId)
+    page.forEach((user, u) => {
+      let bits = 0
+      for (const record of records[u] as RegistrationRecord[]) {
+        const live = liveOf(deps, record, now)
+        if (live === null) continue
+        bits |= holdsAny | (canAlert(live.capability) ? holdsForeground : 0) | (live.capability === 'provisional' ? holdsProvisional : 0)
       }
+      if (bits !== 0 && inSegment(spec.kind, bits, user)) out.push(user.userId)
+    })
+  }
+  return out
+}
+
+const inSegment = (kind: Segment['kind'], bits: number, user: UserRecord): boolean => {
+  switch (kind) {
+    case 'foregroundPushEnabledForApp':
+      // R21: subscription state is not considered.
+      return (bits & holdsForeground) !== 0
+    case 'foregroundPushEnabled':
+      // R22: provisional authorization counts whatever the subscription state.
+      return (bits & holdsProvisional) !== 0 || ((bits & holdsForeground) !== 0 && mayReceiveAlerts(subscriptionOf(user)))
+    default:
+      // R23: any active token, while not unsubscribed.
+      return mayReceiveAlerts(subscriptionOf(user))
+  }
+}
+
+/** For each user of a page, the registrations (of one app) they were seen on and still own (I5). */
+const ownedRegistrations = async (
+  deps: QueryDeps,
+  users: readonly UserRecord[],
+  appId?: AppId,
+): Promise<RegistrationRecord[][]> => {
+  const keys: RecordKey[] = []
+  for (const user of users) {
+    for (const ref of user.registrations) if (appId === undefined || ref.appId === appId) keys.push(registrationKey(ref.appId, ref.deviceId))
+  }
+  const found = await deps.storage.read(keys)
+  let next = 0
+  return users.map((user) => {
+    const owned: RegistrationRecord[] = []
+    for (const ref of user.registrations) {
+      if (appId !== undefined && ref.appId !== appId) continue
+      const record = found[next++]?.record as RegistrationRecord | undefined
+      if (record !== undefined && record.view.owners.includes(user.userId)) owned.push(record)
     }
-  }
-  if (spec.kind === 'foregroundPushEnabledForApp') {
-    // R21: subscription state is not considered.
-    return [...holdings].filter(([, h]) => h.foregroundApps.has(spec.appId)).map(([u]) => u)
-  }
-  const users = await readUsers(deps, holdings.keys())
-  const subscribed = (u: UserId): boolean => mayReceiveAlerts(subscriptionOf(users.get(u)))
-  return [...holdings]
-    .filter(([u, h]) =>
-      spec.kind === 'foregroundPushEnabled'
-        ? h.provisional || (h.foreground && subscribed(u)) // R22
-        : h.any && subscribed(u), // R23
-    )
-    .map(([u]) => u)
+    return owned
+  })
 }
 
 /** R27, I6: the tokens a send of `kind` to `appId` would address at `now`. */
@@ -228,24 +249,35 @@ export const targets = async (
   }
   const states = new Set(eligibility.states ?? (kind === 'alert' ? ['subscribed', 'opted_in'] : ['subscribed', 'opted_in', 'unsubscribed']))
   const capabilities = new Set<Capability>(eligibility.capabilities ?? (kind === 'alert' ? ['foreground', 'provisional'] : ['foreground', 'provisional', 'background']))
+  const everyState = states.size === 3
   const out: Target[] = []
   for await (const page of registrationPages(deps, appId)) {
-    const candidates = page.flatMap((record) => {
+    const candidates: [RegistrationRecord, ActiveToken][] = []
+    const ownerKeys: RecordKey[] = []
+    for (const record of page) {
       const live = liveOf(deps, record, now)
-      return live !== null && capabilities.has(live.capability) ? [{ record, live }] : []
-    })
-    const users = states.size === 3 ? new Map<UserId, UserRecord>() : await readUsers(deps, candidates.flatMap((c) => c.record.view.owners))
-    for (const { record, live } of candidates) {
-      const owners = record.view.owners
-      // An anonymous device's user is subscribed by default (R11).
-      const eligible = owners.length === 0 ? states.has('subscribed') : owners.some((u) => states.has(subscriptionOf(users.get(u))))
+      if (live === null || !capabilities.has(live.capability)) continue
+      candidates.push([record, live])
+      if (!everyState) for (const owner of record.view.owners) ownerKeys.push(userKey(owner))
+    }
+    const owners = everyState ? [] : await deps.storage.read(ownerKeys)
+    let next = 0
+    for (const [record, live] of candidates) {
+      // An anonymous device's user is `subscribed` by default (R11); in shared mode one
+      // eligible account is enough (R10).
+      let eligible = everyState || (record.view.owners.length === 0 && states.has('subscribed'))
+      if (!everyState) {
+        for (let o = 0; o < record.view.owners.length; o++) {
+          if (states.has(subscriptionOf(owners[next++]?.record as UserRecord | undefined))) eligible = true
+        }
+      }
       if (!eligible) continue
       out.push({
         appId,
         deviceId: record.deviceId,
         token: live.token,
         capability: live.capability,
-        owners,
+        owners: record.view.owners,
         ...(live.environment === undefined ? {} : { environment: live.environment }),
       })
     }
@@ -397,7 +429,8 @@ export const profile = async (deps: QueryDeps, userId: UserId): Promise<Profile 
     const app = deps.catalog.app(ref.appId)
     if (record === undefined || app === undefined) return []
     const live = record.view.owners.includes(userId) ? liveOf(deps, record, now) : null
-    return [{ appId: ref.appId, deviceId: ref.deviceId, pushRegisteredFor: pushRegisteredFor(app.name, live), stale: live?.stale ?? false }]
+    const stale = live !== null && isStaleAt(live, deps.catalog.policy(ref.appId).staleness, now)
+    return [{ appId: ref.appId, deviceId: ref.deviceId, pushRegisteredFor: pushRegisteredFor(app.name, live), stale }]
   })
   return {
     userId,
