@@ -3,7 +3,7 @@ import { classifyAnswer, deadEvidenceAt } from './answer.js'
 import { normalizeContact } from './contact.js'
 import type { DeviceFact, DeliveryReported, Input, ProviderAnswer, SubscriptionSet, UserAttributes } from './input.js'
 import { isDeviceFact } from './input.js'
-import { compareInputs, insertSorted } from './order.js'
+import { compareInputs, emptyList, insertSorted } from './order.js'
 import { projectRegistration } from './project.js'
 import { currentTokenKey } from './registration-fold.js'
 import type {
@@ -208,10 +208,10 @@ const emptyToken = (appId: AppId, key: TokenKey): TokenRecord => ({
   kind: 'token',
   appId,
   key,
-  claims: [],
-  deaths: [],
-  ambiguous: [],
-  deliveries: [],
+  claims: emptyList,
+  deaths: emptyList,
+  ambiguous: emptyList,
+  deliveries: emptyList,
 })
 
 /** R3: keeps each device's latest report of the token; answers older than the latest claim are dropped. */
@@ -231,11 +231,15 @@ const latestClaim = (record: TokenRecord): number =>
 
 const pruned = (record: TokenRecord): TokenRecord => {
   const since = latestClaim(record)
-  return {
-    ...record,
-    ambiguous: record.ambiguous.filter((a) => a.at >= since),
-    deliveries: record.deliveries.filter((at) => at >= since),
-  }
+  const ambiguous = keepFrom(record.ambiguous, (a) => a.at >= since)
+  const deliveries = keepFrom(record.deliveries, (at) => at >= since)
+  return ambiguous === record.ambiguous && deliveries === record.deliveries ? record : { ...record, ambiguous, deliveries }
+}
+
+/** `filter` that returns the same list when it keeps everything, and the shared empty list when nothing. */
+const keepFrom = <A>(items: readonly A[], keep: (item: A) => boolean): readonly A[] => {
+  const kept = items.filter(keep)
+  return kept.length === items.length ? items : kept.length === 0 ? emptyList : kept
 }
 
 const compareNumbers = (a: number, b: number): number => a - b
@@ -299,10 +303,10 @@ const emptyDispatch = (appId: AppId, dispatchId: DispatchId): DispatchRecord => 
   kind: 'dispatch',
   appId,
   dispatchId,
-  delivered: [],
-  ambiguous: [],
-  received: [],
-  opened: [],
+  delivered: emptyList,
+  ambiguous: emptyList,
+  received: emptyList,
+  opened: emptyList,
 })
 
 /** Delivery statistics count each device once per dispatch and event, whatever the retries. */
@@ -322,8 +326,8 @@ const emptyUser = (userId: UserId): UserRecord => ({
   subscription: null,
   email: null,
   phone: null,
-  registrations: [],
-  optIns: [],
+  registrations: emptyList,
+  optIns: emptyList,
 })
 
 /** R11, R13: the latest explicit setting wins. */

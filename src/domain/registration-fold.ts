@@ -4,6 +4,7 @@ import { capabilityOf, isLegacyAndroid } from './capability.js'
 import type { ChangelogEntry } from './changelog.js'
 import type { ApnsEnvironment, DeviceFact, Permission, Report } from './input.js'
 import { isReport } from './input.js'
+import { emptyList } from './order.js'
 import type { AppPolicy } from './policy.js'
 import type {
   DispatchRecord,
@@ -345,18 +346,22 @@ const record = (
 }
 
 const viewOf = (s: FoldState, facts: readonly DeviceFact[], ctx: FoldContext): RegistrationView => {
-  const owners = ctx.policy.ownership === 'shared' ? [...s.signedIn] : s.owner === null ? [] : [s.owner]
+  const owners = ctx.policy.ownership === 'shared' ? [...s.signedIn] : s.owner === null ? emptyList : [s.owner]
   const optIns: OptIn[] = [...s.optIns].map(([userId, at]) => ({ userId, at }))
   optIns.sort((a, b) => (a.userId < b.userId ? -1 : 1))
+  const seenUsers = [...s.seen].sort()
   return {
     owner: s.owner,
     owners,
-    seenUsers: [...s.seen].sort(),
+    // Usually the one user who ever logged in is the owner: share the list.
+    seenUsers: sameList(seenUsers, owners) ? owners : seenUsers,
     token: tokenStateOf(s, ctx),
-    optIns,
+    optIns: optIns.length === 0 ? emptyList : optIns,
     known: facts.some((f) => isReport(f) || f.type === 'user_changed'),
   }
 }
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i])
 
 const tokenStateOf = (s: FoldState, ctx: FoldContext): TokenState => {
   const live = s.current

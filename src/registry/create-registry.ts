@@ -117,6 +117,7 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     limits,
     storage,
     emit,
+    listening: () => emitter.eventNames().length > 0,
     maxAttempts: options.maxCommitAttempts ?? 16,
   }
 

@@ -35,6 +35,8 @@ export interface IngestDeps {
   readonly limits: Limits
   readonly storage: GuardedStorage
   readonly emit: (events: readonly PendingEvent[]) => void
+  /** Whether anyone listens; when no one does, the state diff is not computed at all. */
+  readonly listening: () => boolean
   /** Commit attempts before a batch gives up on contention. */
   readonly maxAttempts: number
 }
@@ -106,7 +108,7 @@ const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<bool
   if (writes.length === 0) return true
   const outcome = await deps.storage.commit(writes)
   if (!outcome.ok) return false
-  deps.emit(eventsOf((id) => ws.original(id), ws.changed()))
+  if (deps.listening()) deps.emit(eventsOf((id) => ws.original(id), ws.changed()))
   return true
 }
 

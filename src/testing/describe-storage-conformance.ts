@@ -1,0 +1,47 @@
+import { describe } from 'vitest'
+import { describeContract } from './contract-tests.js'
+import { describeProperties } from './invariant-properties.js'
+import { describeModel } from './model-run.js'
+import type { ConformanceGroup, ConformanceOptions } from './options.js'
+import { runSettings } from './options.js'
+
+/**
+ * Certifies a storage adapter: declares, in the calling vitest file, the kit's three groups of
+ * tests against fresh stores from `options.create`.
+ *
+ * - `contract`: examples of every `StoragePort` method, per the contract in the port's TSDoc.
+ * - `properties`: the invariants I1–I11 as fast-check properties over random inputs ingested
+ *   by a registry on the adapter (200 runs each by default).
+ * - `model`: a model-based run comparing a registry on the adapter with one on the kit's
+ *   reference storage, and registries racing on one store of the adapter.
+ *
+ * Each group can be skipped with `skip`, or run alone with vitest's `-t` filter
+ * (`npx vitest run -t "contract"`). A failing property prints fast-check's seed and shrunk
+ * counterexample; `fc: { seed }` or the `FC_SEED` environment variable replays it, and
+ * `FC_RUNS` raises the number of runs.
+ *
+ * @example
+ * ```ts
+ * // my-storage.test.ts
+ * import { describeStorageConformance } from 'push-registry/testing'
+ * import { createMyStorage } from './my-storage.js'
+ *
+ * describeStorageConformance({
+ *   name: 'my-storage',
+ *   create: async () => createMyStorage({ url: process.env.DATABASE_URL }),
+ *   teardown: async (store) => store.close(),
+ * })
+ * ```
+ */
+export const describeStorageConformance = (options: ConformanceOptions): void => {
+  const settings = runSettings(options)
+  const group = (name: ConformanceGroup, body: () => void): void => {
+    if (options.skip?.includes(name)) describe.skip(name, body)
+    else describe(name, body)
+  }
+  describe(`storage conformance: ${options.name}`, () => {
+    group('contract', () => describeContract(options))
+    group('properties', () => describeProperties(options, settings.properties))
+    group('model', () => describeModel(options, settings.model))
+  })
+}

@@ -1,0 +1,72 @@
+import type {
+  CommitOutcome,
+  RecordKey,
+  RecordWrite,
+  RegistryRecord,
+  ScanPage,
+  ScanRequest,
+  StoragePort,
+  StoredRecord,
+} from 'push-registry'
+import { recordId } from 'push-registry'
+
+/**
+ * The kit's model of a storage: the `StoragePort` contract written as plainly as possible, to
+ * be obviously right rather than fast. Records live in a `Map` by `recordId`; every read and
+ * write copies, so no caller can change a stored record by holding on to an object; a scan
+ * sorts the matching ids and resumes after the last id it returned.
+ *
+ * The model-based run compares a registry on this store with a registry on the adapter under
+ * test. Exported so that adapter authors can use it as a reference in their own tests.
+ *
+ * @example
+ * ```ts
+ * const registry = createRegistry({ apps, storage: createReferenceStorage() })
+ * ```
+ */
+export const createReferenceStorage = (): StoragePort => {
+  const records = new Map<string, StoredRecord>()
+
+  const read = async (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> =>
+    keys.map((key) => {
+      const stored = records.get(recordId(key))
+      return stored === undefined ? undefined : structuredClone(stored)
+    })
+
+  const commit = async (writes: readonly RecordWrite[]): Promise<CommitOutcome> => {
+    const conflicts = writes
+      .filter((write) => (records.get(recordId(write.record))?.version ?? 0) !== write.expectedVersion)
+      .map((write) => recordId(write.record))
+    if (conflicts.length > 0) return { ok: false, conflicts }
+    for (const write of writes) {
+      records.set(recordId(write.record), { record: structuredClone(write.record), version: write.expectedVersion + 1 })
+    }
+    return { ok: true }
+  }
+
+  const scan = async (request: ScanRequest): Promise<ScanPage> => {
+    const ids = [...records.keys()]
+      .filter((id) => matches((records.get(id) as StoredRecord).record, request))
+      .filter((id) => request.cursor === undefined || id > request.cursor)
+      .sort()
+    const page = ids.slice(0, request.limit)
+    const last = page[page.length - 1]
+    return {
+      records: page.map((id) => structuredClone(records.get(id) as StoredRecord)),
+      next: page.length < ids.length && last !== undefined ? last : null,
+    }
+  }
+
+  return {
+    capabilities: { sharedAcrossProcesses: false, durable: false },
+    read,
+    commit,
+    scan,
+    close: async () => undefined,
+  }
+}
+
+/** Whether a scan names this record: its kind, and its app for the kinds that have one. */
+const matches = (record: RegistryRecord, request: ScanRequest): boolean =>
+  record.kind === request.kind &&
+  (request.appId === undefined || !('appId' in record) || record.appId === request.appId)
