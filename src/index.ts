@@ -6,7 +6,7 @@
  */
 
 export { createRegistry } from './registry/create-registry.js'
-export type { AppConfig, Registry, RegistryOptions } from './registry/create-registry.js'
+export type { AppConfig, PolicyOptions, Registry, RegistryOptions } from './registry/create-registry.js'
 export type { IngestReport, Rejection } from './registry/ingest.js'
 export type { Eligibility, Profile, RegistrationSummary, Target, UserExport } from './registry/queries.js'
 export type { RegistryEvents, TokenEvent } from './registry/events.js'

@@ -18,13 +18,43 @@ export const ruleMessage = (rule: RuleId, message: string): string => `${rule}: 
 
 const ruleMessagePattern = /^([RSDI]\d+): (.*)$/s
 
-/** Turns io-ts errors into issues, one per failing path, with the rule the codec named. */
+/** io-ts combinators whose members appear in a context as keys that are not field names. */
+const memberIndexed = new Set(['IntersectionType', 'UnionType'])
+
+interface Tagged {
+  readonly _tag?: string
+  readonly type?: unknown
+}
+
+/** The combinator behind a codec, looking through wrappers (`exact`, `readonly`, refinements) that add no keys. */
+const tagOf = (codec: unknown): string => {
+  let current = codec as Tagged | undefined
+  while (current?._tag === 'ExactType' || current?._tag === 'ReadonlyType' || current?._tag === 'RefinementType') {
+    current = current.type as Tagged | undefined
+  }
+  return current?._tag ?? ''
+}
+
+/** The field path of an io-ts context: member indices of intersections and unions left out. */
+const pathOf = (context: t.Context, prefix: string): string => {
+  let path = prefix
+  for (let i = 1; i < context.length; i++) {
+    if (memberIndexed.has(tagOf(context[i - 1]?.type))) continue
+    const key = (context[i] as t.ContextEntry).key
+    path = /^\d+$/.test(key) ? `${path}[${key}]` : `${path}.${key}`
+  }
+  return path
+}
+
+/**
+ * Turns io-ts errors into issues, one per failing path, with the rule the codec named. Where a
+ * union's members fail differently at one path, the issue that names a rule says more than the
+ * member that merely expected another type, so only it is kept.
+ */
 export const issuesOf = (errors: t.Errors, prefix: string): Issue[] => {
-  const seen = new Set<string>()
-  const issues: Issue[] = []
+  const byPath = new Map<string, { issue: Issue; named: boolean }[]>()
   for (const error of errors) {
-    const keys = error.context.map((entry) => entry.key).filter((key) => key !== '')
-    const path = keys.reduce((acc, key) => (/^\d+$/.test(key) ? `${acc}[${key}]` : `${acc}.${key}`), prefix)
+    const path = pathOf(error.context, prefix)
     const match = error.message === undefined ? null : ruleMessagePattern.exec(error.message)
     const last = error.context[error.context.length - 1]
     const issue: Issue =
@@ -35,11 +65,12 @@ export const issuesOf = (errors: t.Errors, prefix: string): Issue[] => {
             rule: 'S3',
             message: error.value === undefined ? `is required (${last?.type.name ?? 'value'})` : `must be ${last?.type.name ?? 'valid'}`,
           }
-    const id = `${issue.path}|${issue.rule}|${issue.message}`
-    if (!seen.has(id)) {
-      seen.add(id)
-      issues.push(issue)
-    }
+    const found = byPath.get(path) ?? []
+    if (!found.some((f) => f.issue.rule === issue.rule && f.issue.message === issue.message)) found.push({ issue, named: match !== null })
+    byPath.set(path, found)
   }
-  return issues
+  return [...byPath.values()].flatMap((found) => {
+    const named = found.filter((f) => f.named)
+    return (named.length > 0 ? named : found).map((f) => f.issue)
+  })
 }

@@ -7,7 +7,7 @@ import { defaultLimits } from '../codecs/limits.js'
 import type { App } from '../domain/app.js'
 import type { AppId, Instant, UserId } from '../domain/brand.js'
 import type { ChangelogEntry } from '../domain/changelog.js'
-import type { AppPolicy, PolicyOverrides } from '../domain/policy.js'
+import type { AppPolicy, Duration, PolicyOverrides } from '../domain/policy.js'
 import { resolvePolicy } from '../domain/policy.js'
 import type { Segment } from '../domain/segment.js'
 import type { Catalog } from '../domain/world.js'
@@ -25,6 +25,15 @@ import { guardedStorage } from './store.js'
 /** An app as the host configures it: plain strings, checked by `createRegistry`. */
 export type AppConfig = Omit<App, 'appId'> & { readonly appId: string }
 
+/**
+ * Per-app policy overrides as the host writes them: durations in milliseconds or as text
+ * (`"30d"`, `"12h"`, ISO-8601 `"P270D"`), checked by `createRegistry`.
+ */
+export type PolicyOptions = Omit<PolicyOverrides, 'staleAfter' | 'expireAfter'> & {
+  readonly staleAfter?: Duration | string
+  readonly expireAfter?: Duration | string | null
+}
+
 /** Options of {@link createRegistry}. */
 export interface RegistryOptions {
   /** The apps this registry serves (R4). Inputs naming any other app are rejected (S3). */
@@ -34,7 +43,7 @@ export interface RegistryOptions {
   /** The time queries are answered at (R19, D7). Default: the system clock. */
   readonly clock?: Clock
   /** Per-app policy overrides, keyed by `appId` (R10, R12, R18, R19). */
-  readonly policy?: Readonly<Record<string, PolicyOverrides>>
+  readonly policy?: Readonly<Record<string, PolicyOptions>>
   /** Boundary limits (S1, S3). Default: {@link defaultLimits}. */
   readonly limits?: Partial<Limits>
   /** Commit attempts for one input under contention before `ingest` rejects with `ContentionError`. Default 16. */

@@ -61,11 +61,13 @@ export const ingest = async (deps: IngestDeps, payload: unknown): Promise<Ingest
   }
   const accepted: Input[] = []
   const rejected: Rejection[] = []
-  items.forEach((item, index) => {
-    const decoded = decodeInput(deps.codecs, deps.apps, item, single ? 'input' : `inputs[${index}]`)
+  // An index loop, not forEach: a hole in a sparse array is an input too (`undefined`), and
+  // must be rejected, not skipped.
+  for (let index = 0; index < items.length; index++) {
+    const decoded = decodeInput(deps.codecs, deps.apps, items[index], single ? 'input' : `inputs[${index}]`)
     if (E.isRight(decoded)) accepted.push(decoded.right)
     else rejected.push({ index, issues: decoded.left })
-  })
+  }
   if (rejected.length > 0) {
     deps.emit(rejected.map((r) => ({ name: 'input.rejected', payload: r })))
   }

@@ -61,89 +61,118 @@ const report = (type: 'session_started' | 'token_reported'): fc.Arbitrary<RawInp
 const onDevice = <T extends Record<string, unknown>>(type: string, extra: fc.Arbitrary<T>): fc.Arbitrary<RawInput> =>
   fc.tuple(at, app, device, extra).map(([time, target, deviceId, rest]): RawInput => ({ type, at: time, appId: target.appId, deviceId, ...rest }))
 
-/** Provider answers of §4, by provider; `classifyAnswer` sorts them into classes. */
-const answerShapes: Readonly<Record<string, readonly { status: number; reason?: string; detail?: string }[]>> = {
-  apns: [
-    { status: 200 },
-    { status: 410, reason: 'Unregistered' },
-    { status: 410, reason: 'ExpiredToken' },
-    { status: 400, reason: 'BadDeviceToken' },
-    { status: 400, reason: 'DeviceTokenNotForTopic' },
-    { status: 400, reason: 'TopicDisallowed' },
-    { status: 403, reason: 'InvalidProviderToken' },
-    { status: 403, reason: 'BadCertificateEnvironment' },
-    { status: 403, reason: 'ExpiredProviderToken' },
-    { status: 429, reason: 'TooManyProviderTokenUpdates' },
-    { status: 400, reason: 'BadCollapseId' },
-    { status: 400, reason: 'PayloadEmpty' },
-    { status: 413, reason: 'PayloadTooLarge' },
-    { status: 405 },
-    { status: 429, reason: 'TooManyRequests' },
-    { status: 503, reason: 'ServiceUnavailable' },
-    { status: 0 },
-  ],
-  fcm: [
-    { status: 200 },
-    { status: 404, reason: 'UNREGISTERED' },
-    { status: 200, reason: 'NotRegistered' },
-    { status: 200, reason: 'InvalidRegistration' },
-    { status: 200, reason: 'MismatchSenderId' },
-    { status: 400, reason: 'INVALID_ARGUMENT', detail: 'The registration token is not a valid FCM registration token' },
-    { status: 400, reason: 'INVALID_ARGUMENT', detail: 'Invalid JSON payload received.' },
-    { status: 403, reason: 'SENDER_ID_MISMATCH' },
-    { status: 401, reason: 'THIRD_PARTY_AUTH_ERROR' },
-    { status: 403, reason: 'PERMISSION_DENIED' },
-    { status: 429, reason: 'QUOTA_EXCEEDED' },
-    { status: 503, reason: 'UNAVAILABLE' },
-  ],
-  webpush: [
-    { status: 201 },
-    { status: 404 },
-    { status: 410 },
-    { status: 401 },
-    { status: 403 },
-    { status: 400 },
-    { status: 413 },
-    { status: 429 },
-    { status: 502 },
-  ],
+/**
+ * Provider answers of §4, by provider: first the ones that are evidence about a token (dead,
+ * ambiguous, delivered), which the generator favours, then the ones that are not.
+ */
+const answerShapes: Readonly<Record<string, { readonly evidence: readonly AnswerShape[]; readonly other: readonly AnswerShape[] }>> = {
+  apns: {
+    evidence: [
+      { status: 200 },
+      { status: 410, reason: 'Unregistered' },
+      { status: 410, reason: 'ExpiredToken' },
+      { status: 400, reason: 'BadDeviceToken' },
+      { status: 400, reason: 'DeviceTokenNotForTopic' },
+    ],
+    other: [
+      { status: 400, reason: 'TopicDisallowed' },
+      { status: 403, reason: 'InvalidProviderToken' },
+      { status: 403, reason: 'BadCertificateEnvironment' },
+      { status: 403, reason: 'ExpiredProviderToken' },
+      { status: 429, reason: 'TooManyProviderTokenUpdates' },
+      { status: 400, reason: 'BadCollapseId' },
+      { status: 400, reason: 'PayloadEmpty' },
+      { status: 413, reason: 'PayloadTooLarge' },
+      { status: 405 },
+      { status: 429, reason: 'TooManyRequests' },
+      { status: 503, reason: 'ServiceUnavailable' },
+      { status: 0 },
+    ],
+  },
+  fcm: {
+    evidence: [
+      { status: 200 },
+      { status: 404, reason: 'UNREGISTERED' },
+      { status: 200, reason: 'NotRegistered' },
+      { status: 200, reason: 'InvalidRegistration' },
+      { status: 200, reason: 'MismatchSenderId' },
+      { status: 400, reason: 'INVALID_ARGUMENT', detail: 'The registration token is not a valid FCM registration token' },
+      { status: 403, reason: 'SENDER_ID_MISMATCH' },
+    ],
+    other: [
+      { status: 400, reason: 'INVALID_ARGUMENT', detail: 'Invalid JSON payload received.' },
+      { status: 401, reason: 'THIRD_PARTY_AUTH_ERROR' },
+      { status: 403, reason: 'PERMISSION_DENIED' },
+      { status: 429, reason: 'QUOTA_EXCEEDED' },
+      { status: 503, reason: 'UNAVAILABLE' },
+    ],
+  },
+  webpush: {
+    evidence: [{ status: 201 }, { status: 404 }, { status: 410 }],
+    other: [{ status: 401 }, { status: 403 }, { status: 400 }, { status: 413 }, { status: 429 }, { status: 502 }],
+  },
+}
+
+interface AnswerShape {
+  readonly status: number
+  readonly reason?: string
+  readonly detail?: string
 }
 
 const providerOf = (target: App): string => (target.platform === 'ios' ? 'apns' : target.platform === 'android' ? 'fcm' : 'webpush')
 
-/**
- * A provider answer about one of the app's tokens (R15–R18): APNs 410 with and without its
- * evidence timestamp (R17), ambiguous answers with and without a dispatch (D6), and every
- * other class of §4.
- */
-export const providerAnswer: fc.Arbitrary<RawInput> = app.chain((target) => {
+const answerAbout = (target: App, shape: fc.Arbitrary<AnswerShape>): fc.Arbitrary<RawInput> => {
   const provider = providerOf(target)
   return fc
     .record(
       {
         at,
         token: tokenOf(target),
-        shape: fc.constantFrom(...(answerShapes[provider] ?? [])),
+        shape,
         timestamp: fc.constantFrom(...kitTimes.map((t) => Date.parse(t))),
         dispatchId: dispatch,
       },
       { requiredKeys: ['at', 'token', 'shape'] },
     )
-    .map(({ shape, timestamp, ...rest }): RawInput => ({
+    .map(({ shape: answer, timestamp, ...rest }): RawInput => ({
       type: 'provider_answer',
       appId: target.appId,
       provider,
       ...rest,
-      ...shape,
-      ...(provider === 'apns' && shape.reason === 'Unregistered' && timestamp !== undefined ? { timestamp } : {}),
+      ...answer,
+      ...(provider === 'apns' && answer.reason === 'Unregistered' && timestamp !== undefined ? { timestamp } : {}),
     }))
-})
+}
+
+const shapesOf = (target: App) => answerShapes[providerOf(target)] ?? { evidence: [], other: [] }
+
+/**
+ * A provider answer about one of the app's tokens (R15–R18): APNs 410 with and without its
+ * evidence timestamp (R17), ambiguous answers with and without a dispatch (D6), and every
+ * other class of §4; evidence about tokens is favoured.
+ */
+export const providerAnswer: fc.Arbitrary<RawInput> = app.chain((target) =>
+  answerAbout(
+    target,
+    fc.oneof(
+      { arbitrary: fc.constantFrom(...shapesOf(target).evidence), weight: 3 },
+      { arbitrary: fc.constantFrom(...shapesOf(target).other), weight: 1 },
+    ),
+  ),
+)
 
 /** Answers that §4 classes as `credentials` or `payload`: they never invalidate (R16, I10). */
-export const harmlessAnswer: fc.Arbitrary<RawInput> = providerAnswer.filter((answer) => {
-  const verdict = classifyAnswer(answer as unknown as Parameters<typeof classifyAnswer>[0]).class
-  return verdict === 'credentials' || verdict === 'payload'
-})
+export const harmlessAnswer: fc.Arbitrary<RawInput> = app.chain((target) =>
+  answerAbout(
+    target,
+    fc.constantFrom(
+      ...shapesOf(target).other.filter((shape) => {
+        const verdict = classifyAnswer({ provider: providerOf(target), ...shape }).class
+        return verdict === 'credentials' || verdict === 'payload'
+      }),
+    ),
+  ),
+)
 
 const subscriptionSet: fc.Arbitrary<RawInput> = fc.record({
   type: fc.constant('subscription_set'),
@@ -174,7 +203,7 @@ export const validInput: fc.Arbitrary<RawInput> = fc.oneof(
   { arbitrary: onDevice('logged_out', fc.record({ userId: user })), weight: 1 },
   { arbitrary: onDevice('prompt_answered', fc.record({ result: fc.constantFrom('granted', 'provisional', 'denied') })), weight: 2 },
   { arbitrary: onDevice('uninstalled', fc.constant({})), weight: 2 },
-  { arbitrary: providerAnswer, weight: 5 },
+  { arbitrary: providerAnswer, weight: 6 },
   { arbitrary: subscriptionSet, weight: 2 },
   { arbitrary: userAttributes, weight: 1 },
   {

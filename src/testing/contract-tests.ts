@@ -2,7 +2,7 @@ import type { AppId, DeviceId, RecordKey, RecordKind, RegistrationRecord, Regist
 import { recordId } from 'push-registry'
 import { describe, expect, it } from 'vitest'
 import type { ConformanceOptions } from './options.js'
-import { withStore } from './options.js'
+import { closeInTest, withStore } from './options.js'
 import type { SampleRecords } from './sample-records.js'
 import { keyOf, recordKinds, sampleRecords } from './sample-records.js'
 
@@ -250,14 +250,47 @@ export const describeContract = (options: ConformanceOptions): void => {
     })
   })
 
+  describe('isolation', () => {
+    test('what read and scan answered does not change when the record is written later', async (store, sample) => {
+      const [before, after] = revised(sample)
+      await createAll(store, [before])
+      const read = await one(store, keyOf(before))
+      const scanned = await store.scan({ kind: 'registration', limit: 10 })
+      const copy = structuredClone({ read, scanned })
+      expect(await store.commit([{ record: after, expectedVersion: 1 }])).toEqual({ ok: true })
+      // The registry commits on the version it read: a version that moved under it would
+      // turn a conflict into a lost update.
+      expect({ read, scanned }).toEqual(copy)
+    })
+  })
+
   describe('close and capabilities', () => {
     test('close() resolves', async (store) => {
-      await expect(store.close()).resolves.toBeUndefined()
+      await expect(closeInTest(store)).resolves.toBeUndefined()
     })
     test('declares its capabilities as booleans, matching what the author claims', async (store) => {
       expect(typeof store.capabilities.sharedAcrossProcesses).toBe('boolean')
       expect(typeof store.capabilities.durable).toBe('boolean')
       if (options.capabilities !== undefined) expect(store.capabilities).toEqual(options.capabilities)
+    })
+    it('durable: records survive close() and come back through a new handle', async (ctx) => {
+      const sample = await records()
+      await withStore(options, async (store) => {
+        const durable = (options.capabilities ?? store.capabilities).durable
+        const reopen = options.reopen
+        if (!durable || reopen === undefined) {
+          ctx.skip(durable ? 'pass `reopen` to check what durable promises' : 'the adapter does not claim durable')
+          return
+        }
+        await createAll(store, sample.evening)
+        await closeInTest(store)
+        const again = await reopen(store)
+        try {
+          expect(await again.read(sample.evening.map(keyOf))).toEqual(sample.evening.map((record) => ({ record, version: 1 })))
+        } finally {
+          await again.close()
+        }
+      })
     })
   })
 }

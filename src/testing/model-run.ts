@@ -95,6 +95,35 @@ const scheduled = (store: StoragePort, s: fc.Scheduler): StoragePort => ({
 })
 
 /**
+ * Two registries, the second on `second(store)`, feed the two halves of a list of inputs at
+ * once, while fast-check's scheduler picks the order of every storage call; they must end
+ * where a registry fed the whole list ends.
+ */
+const race = (options: ConformanceOptions, second: (store: StoragePort) => Promise<StoragePort>) =>
+  fc.asyncProperty(validInputs, fc.infiniteStream(fc.boolean()), fc.constantFrom(1, 2), fc.scheduler(), async (inputs, sides, chunk, s) => {
+    const expected = await outcomeOn(createReferenceStorage(), inputs)
+    await withStore(options, async (store) => {
+      const other = await second(store)
+      try {
+        const split = [...sides.take(inputs.length)]
+        const left = inputs.filter((_, i) => split[i] === true)
+        const right = inputs.filter((_, i) => split[i] !== true)
+        const reports = await s.waitFor(
+          Promise.all([
+            feed(kitRegistry(scheduled(store, s), 1000), left, chunk),
+            feed(kitRegistry(scheduled(other, s), 1000), right, chunk),
+          ]),
+        )
+        expectAllAccepted(reports.flat())
+        expect(await takeSnapshot(kitRegistry(store))).toEqual(expected.snapshot)
+        expect(await allRecords(store)).toEqual(expected.records)
+      } finally {
+        if (other !== store) await other.close()
+      }
+    })
+  })
+
+/**
  * Layer 3: a model-based run (`fc.commands`). The model is a registry on the kit's reference
  * storage, the real system a registry on the adapter; every command runs on both and their
  * answers, then their stored records and versions, must agree. Then concurrency: registries
@@ -125,7 +154,10 @@ export const describeModel = (options: ConformanceOptions, settings: RunSettings
         const atCommit = new Promise<void>((resolve) => (reachedCommit = resolve))
         const outcomes: CommitOutcome[] = []
         const slow: StoragePort = {
-          ...store,
+          capabilities: store.capabilities,
+          read: (keys) => store.read(keys),
+          scan: (request) => store.scan(request),
+          close: () => store.close(),
           commit: async (writes) => {
             reachedCommit()
             await gate
@@ -153,21 +185,16 @@ export const describeModel = (options: ConformanceOptions, settings: RunSettings
     })
 
     it('two registries ingesting interleaved inputs concurrently end where one registry fed everything ends', () =>
-      fc.assert(
-        fc.asyncProperty(validInputs, fc.infiniteStream(fc.boolean()), fc.constantFrom(1, 2), fc.scheduler(), async (inputs, sides, chunk, s) => {
-          const expected = await outcomeOn(createReferenceStorage(), inputs)
-          await withStore(options, async (store) => {
-            const racing = scheduled(store, s)
-            const split = [...sides.take(inputs.length)]
-            const left = inputs.filter((_, i) => split[i] === true)
-            const right = inputs.filter((_, i) => split[i] !== true)
-            const reports = await s.waitFor(Promise.all([feed(kitRegistry(racing, 1000), left, chunk), feed(kitRegistry(racing, 1000), right, chunk)]))
-            expectAllAccepted(reports.flat())
-            expect(await takeSnapshot(kitRegistry(store))).toEqual(expected.snapshot)
-            expect(await allRecords(store)).toEqual(expected.records)
-          })
-        }),
-        settings,
-      ))
+      fc.assert(race(options, async (store) => store), settings))
+
+    it('sharedAcrossProcesses: two registries on two handles of one store, racing, end where one registry fed everything ends', async (ctx) => {
+      const reopen = options.reopen
+      const shared = await withStore(options, async (store) => (options.capabilities ?? store.capabilities).sharedAcrossProcesses)
+      if (!shared || reopen === undefined) {
+        ctx.skip(shared ? 'pass `reopen` to check what sharedAcrossProcesses promises' : 'the adapter does not claim sharedAcrossProcesses')
+        return
+      }
+      await fc.assert(race(options, reopen), settings)
+    })
   })
 }

@@ -10,8 +10,9 @@ export interface ConformanceOptions {
   /** A fresh, empty store. Called once per test, and once per run of a property. */
   readonly create: () => Promise<StoragePort>
   /**
-   * Called once for every store `create` gave, when the kit is done with it (the store may
-   * already be closed). Default: `store.close()`.
+   * Called once for every store `create` gave, when the kit is done with it; the store may
+   * already be closed (the kit tests `close()` itself). Default: `store.close()`, unless the
+   * kit closed the store already.
    */
   readonly teardown?: (store: StoragePort) => Promise<void>
   /**
@@ -29,7 +30,7 @@ export interface ConformanceOptions {
   readonly fc?: {
     /** Runs of each invariant property. Default 200. */
     readonly numRuns?: number
-    /** Runs of each model-based property (each run is a sequence of commands). Default 50. */
+    /** Runs of each model-based property (each run is a sequence of up to 25 commands). Default 100. */
     readonly modelRuns?: number
     /** Replays a failure: the seed fast-check printed. */
     readonly seed?: number
@@ -55,8 +56,17 @@ export const runSettings = (options: ConformanceOptions): { readonly properties:
   const withSeed = (numRuns: number): RunSettings => (seed === undefined ? { numRuns } : { numRuns, seed })
   return {
     properties: withSeed(Math.max(options.fc?.numRuns ?? 200, floor)),
-    model: withSeed(Math.max(options.fc?.modelRuns ?? 50, floor)),
+    model: withSeed(Math.max(options.fc?.modelRuns ?? 100, floor)),
   }
+}
+
+/** Stores a test closed itself, which the default teardown must not close a second time. */
+const closedByKit = new WeakSet<StoragePort>()
+
+/** Closes a store in a test, and remembers it so that the default teardown leaves it alone. */
+export const closeInTest = async (store: StoragePort): Promise<void> => {
+  closedByKit.add(store)
+  await store.close()
 }
 
 /** Runs `body` on a fresh store and tears the store down afterwards, whatever happened. */
@@ -65,6 +75,7 @@ export const withStore = async <A>(options: ConformanceOptions, body: (store: St
   try {
     return await body(store)
   } finally {
-    await (options.teardown ?? ((s: StoragePort) => s.close()))(store)
+    if (options.teardown !== undefined) await options.teardown(store)
+    else if (!closedByKit.has(store)) await store.close()
   }
 }
