@@ -143,7 +143,12 @@ const check = async (
     case 'rejected': {
       const actual = [...rejected.keys()]
       const problems = sameSet(expected as unknown[], actual) ? [] : [mismatch('rejected indices', expected, actual.sort((a, b) => a - b))]
-      for (const [index, paths] of rejected) if (paths.length === 0 || paths.some((p) => p.startsWith(' '))) problems.push(`input ${index} rejected without a path`)
+      // Every rejection names a field path (inputs[3].token.endpoint) and a rule (S3).
+      const wellFormed = /^(inputs\[\d+\]|input)(\.[A-Za-z_$][\w$]*)* \([RSDI]\d+\)$/
+      for (const [index, paths] of rejected) {
+        if (paths.length === 0) problems.push(`input ${index} rejected without a path`)
+        for (const path of paths) if (!wellFormed.test(path)) problems.push(`input ${index} rejected with a malformed path or rule: ${path}`)
+      }
       return problems
     }
     case 'registrations': {
