@@ -70,7 +70,7 @@ export const inputCodecs = (limits: Limits) => {
     token_reported: strict(
       'TokenReported',
       { type: literal('token_reported'), ...device, permission: PermissionC },
-      { token: Token, apnsEnvironment: Environment },
+      { token: Token, osVersion: boundedString('OsVersion', 1, 64), apnsEnvironment: Environment },
     ),
     prompt_answered: strict('PromptAnswered', { type: literal('prompt_answered'), ...device, result: PromptResultC }, {}),
     user_changed: strict('UserChanged', { type: literal('user_changed'), ...device, userId: UserIdC }, {}),

@@ -36,6 +36,8 @@ export interface TokenReported extends OnDevice {
   readonly type: 'token_reported'
   readonly token?: PushToken
   readonly permission: Permission
+  /** Not in the vectors' field list; accepted because an OS update can arrive mid-session. */
+  readonly osVersion?: string
   readonly apnsEnvironment?: ApnsEnvironment
 }
 

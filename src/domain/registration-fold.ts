@@ -178,7 +178,6 @@ const applyFact = (s: FoldState, fact: DeviceFact, ctx: FoldContext): void => {
       return logOut(s, fact.userId, fact, ctx)
     case 'session_started':
       if (fact.userId !== undefined) logIn(s, fact.userId, fact, ctx)
-      if (fact.osVersion !== undefined) s.osVersion = fact.osVersion
       return report(s, fact, ctx)
     case 'token_reported':
       return report(s, fact, ctx)
@@ -232,6 +231,7 @@ const logOut = (s: FoldState, userId: UserId, fact: DeviceFact, ctx: FoldContext
  * subscription).
  */
 const report = (s: FoldState, fact: Report, ctx: FoldContext): void => {
+  if (fact.osVersion !== undefined) s.osVersion = fact.osVersion
   const previousPermission = s.permission
   s.permission = fact.permission
   if (fact.permission === 'granted' && (previousPermission === 'not_determined' || previousPermission === 'denied')) {

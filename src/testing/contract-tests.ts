@@ -122,7 +122,7 @@ export const describeContract = (options: ConformanceOptions): void => {
     test('a commit with one conflicting write applies none of its writes', async (store, sample) => {
       const [before, after] = revised(sample)
       const others = sample.morning.filter((r) => idOf(r) !== idOf(before))
-      const [updated, ...rest] = others
+      const [updated] = others
       if (updated === undefined) throw new Error('the kit needs more sample records')
       await createAll(store, [before, updated])
       const fresh = sample.evening.filter((r) => !sample.morning.some((m) => idOf(m) === idOf(r)))
@@ -138,7 +138,6 @@ export const describeContract = (options: ConformanceOptions): void => {
         { record: before, version: 1 },
         { record: updated, version: 1 },
       ])
-      expect(rest.length).toBeGreaterThan(0)
     })
     test('a conflict lists every conflicting record and no other', async (store, { morning }) => {
       await createAll(store, morning)

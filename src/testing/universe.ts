@@ -54,6 +54,7 @@ export const kitDispatches: readonly string[] = ['push-1', 'push-2', 'push-3']
 
 /** Contact addresses of `user_attributes` inputs (D11), shared so that claims collide. */
 export const kitEmails: readonly string[] = ['charlie@example.com', 'Shared@Example.com']
+/** Phone numbers of `user_attributes` inputs (D11). */
 export const kitPhones: readonly string[] = ['+33 6 12 34 56 78', '+33612345679']
 
 const clock: Clock = fixedClock(kitNow)
