@@ -23,7 +23,7 @@ export interface ChangelogEntry {
   readonly previousToken?: PushToken
   readonly from: UserId | null
   readonly to: UserId | null
-  readonly reason?: EndReason | 'expired'
+  readonly reason?: EndReason
 }
 
 /**

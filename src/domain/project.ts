@@ -1,4 +1,5 @@
 import type { App } from './app.js'
+import type { Instant } from './brand.js'
 import type { ChangelogEntry } from './changelog.js'
 import type { DeviceFact } from './input.js'
 import type { AppPolicy } from './policy.js'
@@ -28,12 +29,16 @@ export const projectRegistration = (
   }).view
 }
 
-/** R9: a registration's full changelog, with what happened to every token it held. */
+/**
+ * R9, I7: a registration's full changelog as of `now`, with what happened to every token it
+ * held, expiries included (R19, D7).
+ */
 export const registrationChangelog = (
   record: RegistrationRecord,
   app: App,
   policy: AppPolicy,
   read: Reads,
+  now: Instant,
 ): readonly ChangelogEntry[] =>
   foldRegistration(record.facts, {
     appId: record.appId,
@@ -42,4 +47,5 @@ export const registrationChangelog = (
     policy,
     tokens: (key) => read.token(record.appId, key),
     dispatch: (dispatchId) => read.dispatch(record.appId, dispatchId),
+    now,
   }).changelog

@@ -18,8 +18,11 @@ export type RegistryRecord =
 
 export type RecordKind = RegistryRecord['kind']
 
-/** Why a registration's token stopped being usable (D1). */
-export type EndReason = 'dead' | 'uninstalled' | 'moved' | 'revoked'
+/**
+ * Why a registration's token stopped being usable (D1). `expired` appears only in histories
+ * folded at a query's `now` (R19, D7): stored views leave expiry to query time.
+ */
+export type EndReason = 'dead' | 'uninstalled' | 'moved' | 'revoked' | 'expired'
 
 /**
  * The token side of a registration, as a tagged union so that an inactive registration cannot

@@ -26,6 +26,12 @@ export interface FoldContext {
   /** The records of the tokens whose evidence takes part in the fold. */
   readonly tokens: (key: TokenKey) => TokenRecord | undefined
   readonly dispatch: (dispatchId: DispatchId) => DispatchRecord | undefined
+  /**
+   * When given, tokens expire on the timeline (R19, D7) once `expireAfter` passes without a
+   * report, up to `now`: what a history shown at `now` needs. Stored views omit it, since
+   * expiry depends on the query's clock.
+   */
+  readonly now?: Instant
 }
 
 /**
@@ -104,12 +110,29 @@ export const foldRegistration = (facts: readonly DeviceFact[], ctx: FoldContext)
   let e = 0
   for (const fact of facts) {
     for (; e < events.length && (events[e] as TokenEvent).at < fact.at; e++) {
+      expireBefore(s, (events[e] as TokenEvent).at, ctx)
       applyTokenEvent(s, events[e] as TokenEvent, ctx)
     }
+    expireBefore(s, fact.at, ctx)
     applyFact(s, fact, ctx)
   }
-  for (; e < events.length; e++) applyTokenEvent(s, events[e] as TokenEvent, ctx)
+  for (; e < events.length; e++) {
+    expireBefore(s, (events[e] as TokenEvent).at, ctx)
+    applyTokenEvent(s, events[e] as TokenEvent, ctx)
+  }
+  if (ctx.now !== undefined) expireBefore(s, ctx.now, ctx)
   return { view: viewOf(s, facts, ctx), changelog: s.entries }
+}
+
+/**
+ * R19, D7: a live token not reported for `expireAfter` is expired from then on; anything at a
+ * later time sees it ended (a later report revives it, as any re-registration does).
+ */
+const expireBefore = (s: FoldState, at: Instant, ctx: FoldContext): void => {
+  const expireAfter = ctx.policy.staleness.expireAfter
+  if (ctx.now === undefined || expireAfter === null || s.current === null || !isLive(s)) return
+  const expiry = s.current.reportedAt + expireAfter
+  if (at > expiry && expiry < ctx.now) end(s, 'expired', expiry as Instant, ctx)
 }
 
 /** The key of the token the device holds after its facts: its latest report carrying one. */

@@ -9,7 +9,7 @@ import { dispatchKey, registrationKey, tokenRecordKey, userKey } from '../domain
 import { normalizeContact } from '../domain/contact.js'
 import type { ApnsEnvironment, SubscriptionState } from '../domain/input.js'
 import type { ActiveToken, PushRegisteredFor } from '../domain/liveness.js'
-import { expiresAt, isLiveAt, isStaleAt, pushRegisteredFor } from '../domain/liveness.js'
+import { isLiveAt, isStaleAt, pushRegisteredFor } from '../domain/liveness.js'
 import { registrationChangelog } from '../domain/project.js'
 import { reportedTokenKeys } from '../domain/registration-fold.js'
 import { mayReceiveAlerts, subscriptionOf } from '../domain/subscription.js'
@@ -382,7 +382,7 @@ const mergeHistories = (histories: readonly (readonly ChangelogEntry[])[]): Chan
   }
 }
 
-/** A registration's full changelog at `now`, with its expiry (R19, D1 `expired`) once passed. */
+/** A registration's full changelog at `now` (R9), its expiry included once passed (R19, D1). */
 const registrationHistory = async (
   deps: QueryDeps,
   record: RegistrationRecord,
@@ -398,24 +398,7 @@ const registrationHistory = async (
     return (token?.ambiguous ?? []).flatMap((a) => (a.dispatchId === null ? [] : [dispatchKey(record.appId, a.dispatchId)]))
   })
   await ws.load(deps.storage, dispatchKeys)
-  const policy = deps.catalog.policy(record.appId)
-  const entries = registrationChangelog(record, app, policy, reads(ws))
-  const token = record.view.token
-  const expiry = token.status === 'active' ? expiresAt(token, policy.staleness) : null
-  if (token.status !== 'active' || expiry === null || expiry >= now) return entries
-  return [
-    ...entries,
-    ...record.view.owners.map((owner): ChangelogEntry => ({
-      at: expiry,
-      appId: record.appId,
-      deviceId: record.deviceId,
-      kind: 'invalidated',
-      token: token.token,
-      from: owner,
-      to: null,
-      reason: 'expired',
-    })),
-  ]
+  return registrationChangelog(record, app, deps.catalog.policy(record.appId), reads(ws), now)
 }
 
 /** R25, D2: a user's profile at `now`; `null` for a user the registry never saw. */
