@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+/**
+ * The package as users install it: tsup builds ESM, CJS and types for every entry of the
+ * `exports` map, and a consumer outside the repo can import and require each of them through
+ * the package name alone (the memory adapter itself resolves `push-registry` that way).
+ */
+const root = resolve(import.meta.dirname, '..')
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  exports: Record<string, string | { import: { types: string; default: string }; require: { types: string; default: string } }>
+}
+let consumer = ''
+
+beforeAll(() => {
+  execFileSync('npx', ['tsup', '--silent'], { cwd: root, stdio: 'pipe' })
+  consumer = mkdtempSync(join(tmpdir(), 'push-registry-consumer-'))
+  mkdirSync(join(consumer, 'node_modules'))
+  symlinkSync(root, join(consumer, 'node_modules', 'push-registry'), 'dir')
+}, 120_000)
+
+afterAll(() => {
+  if (consumer !== '') rmSync(consumer, { recursive: true, force: true })
+})
+
+const story = (load: (specifier: string) => string): string => `
+const { createRegistry, fixedClock } = ${load('push-registry')}
+const { createMemoryStorage } = ${load('push-registry/memory')}
+const { toTaskEither } = ${load('push-registry/fp')}
+const run = async () => {
+  const registry = createRegistry({
+    apps: [{ appId: 'ios', name: 'MyApp (iOS)', platform: 'ios' }],
+    storage: createMemoryStorage(),
+    clock: fixedClock(Date.parse('2026-01-03T00:00:00Z')),
+  })
+  await registry.ingest({ type: 'session_started', at: '2026-01-01T00:00:00Z', appId: 'ios', deviceId: 'phone-1', userId: 'charlie', token: 'a1'.repeat(32), permission: 'granted' })
+  await registry.ingest({ type: 'user_changed', at: '2026-01-02T00:00:00Z', appId: 'ios', deviceId: 'phone-1', userId: 'kim' })
+  const targets = await toTaskEither(registry).targets({ appId: 'ios', kind: 'alert' })()
+  console.log(JSON.stringify(targets.right.map((t) => t.owners)))
+}
+run()
+`
+
+describe('packaging', () => {
+  it('builds every exports entry as ESM, CJS and type declarations', () => {
+    for (const [entry, target] of Object.entries(manifest.exports)) {
+      if (typeof target === 'string') continue
+      for (const file of [target.import.default, target.import.types, target.require.default, target.require.types]) {
+        expect(existsSync(join(root, file)), `${entry}: ${file}`).toBe(true)
+      }
+    }
+  })
+
+  it('works from ESM through the package name (R7: the token follows Kim)', () => {
+    writeFileSync(join(consumer, 'story.mjs'), story((s) => `await import('${s}')`))
+    const out = execFileSync('node', ['story.mjs'], { cwd: consumer, encoding: 'utf8' })
+    expect(out.trim()).toBe('[["kim"]]')
+  })
+
+  it('works from CommonJS through the package name', () => {
+    writeFileSync(join(consumer, 'story.cjs'), story((s) => `require('${s}')`))
+    const out = execFileSync('node', ['story.cjs'], { cwd: consumer, encoding: 'utf8' })
+    expect(out.trim()).toBe('[["kim"]]')
+  })
+})
