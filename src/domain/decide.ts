@@ -3,7 +3,7 @@ import { classifyAnswer, deadEvidenceAt } from './answer.js'
 import { normalizeContact } from './contact.js'
 import type { DeviceFact, DeliveryReported, Input, ProviderAnswer, SubscriptionSet, UserAttributes } from './input.js'
 import { isDeviceFact } from './input.js'
-import { compareInputs, emptyList, insertSorted } from './order.js'
+import { canonicalKey, compareInputs, emptyList, insertSorted } from './order.js'
 import { projectRegistration } from './project.js'
 import { currentTokenKey } from './registration-fold.js'
 import type {
@@ -169,11 +169,15 @@ const reprojectHolders = (
     const registration = read.registration(appId, claim.deviceId)
     if (registration === undefined || currentTokenKey(registration.facts) !== key) continue
     const view = projectRegistration(registration, registration.facts, app, catalog.policy(appId), read)
-    if (!sameView(view, registration.view)) tx.put({ ...registration, view })
+    if (!sameContent(view, registration.view)) tx.put({ ...registration, view })
   }
 }
 
-const sameView = (a: RegistrationView, b: RegistrationView): boolean => JSON.stringify(a) === JSON.stringify(b)
+/**
+ * Content equality, whatever the key order: a store may hand records back with their keys
+ * reordered (PostgreSQL's jsonb does), and that must not look like a change.
+ */
+const sameContent = (a: unknown, b: unknown): boolean => a === b || canonicalKey(a) === canonicalKey(b)
 
 /**
  * D2, R12: every user seen on the registration lists it, and holds exactly the opt-ins the
@@ -278,14 +282,14 @@ const applyAnswer = (tx: Overlay, answer: ProviderAnswer, catalog: Catalog): voi
       return
   }
   next = pruned(next)
-  if (!sameTokenRecord(next, record) || read.token(answer.appId, key) === undefined) tx.put(next)
+  if (!sameContent(next, record) || read.token(answer.appId, key) === undefined) tx.put(next)
   if (answer.dispatchId !== undefined && (verdict === 'ambiguous' || verdict === 'delivered')) {
     const dispatch = read.dispatch(answer.appId, answer.dispatchId) ?? emptyDispatch(answer.appId, answer.dispatchId)
     const updated =
       verdict === 'ambiguous'
         ? { ...dispatch, ambiguous: insertSorted(dispatch.ambiguous, key, compareStrings) }
         : { ...dispatch, delivered: insertSorted(dispatch.delivered, key, compareStrings).slice(0, 2) }
-    if (JSON.stringify(updated) !== JSON.stringify(dispatch) || read.dispatch(answer.appId, answer.dispatchId) === undefined) {
+    if (!sameContent(updated, dispatch) || read.dispatch(answer.appId, answer.dispatchId) === undefined) {
       tx.put(updated)
     }
     if (verdict === 'delivered') {
@@ -294,8 +298,6 @@ const applyAnswer = (tx: Overlay, answer: ProviderAnswer, catalog: Catalog): voi
   }
   reprojectHolders(tx, answer.appId, key, catalog)
 }
-
-const sameTokenRecord = (a: TokenRecord, b: TokenRecord): boolean => JSON.stringify(a) === JSON.stringify(b)
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
