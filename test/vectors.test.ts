@@ -4,12 +4,13 @@ import type { Feeding } from './support/vector.js'
 import { formatProblems, loadVectors, runVector, seededRandom, shuffle } from './support/vector.js'
 
 /**
- * The acceptance contract (../shared/spec/vectors.md): every vector under `VECTORS_DIR`, on
- * every storage adapter available, in its own order, in at least 5 seeded permutations and
+ * The acceptance contract (../shared/spec/vectors.md): every vector under `VECTORS_DIR`
+ * (default ../shared/vectors) and under test/vectors, on every storage adapter available, in its own order, in at least 5 seeded permutations and
  * with every input duplicated (R20, I9). `VECTORS_SEED` replays a printed seed.
  */
 const dir = process.env['VECTORS_DIR'] ?? '../shared/vectors'
-const vectors = loadVectors(dir)
+/** The project's own vectors, derived from the spec for what the shared ones leave out. */
+const ownDir = 'test/vectors'
 const baseSeed = Number(process.env['VECTORS_SEED'] ?? Date.now() % 1_000_000)
 const permutations = Math.max(5, Number(process.env['VECTORS_PERMUTATIONS'] ?? 5))
 
@@ -28,23 +29,26 @@ const feedings = (count: number, orderIndependent: boolean, seed: number): Feedi
   return out
 }
 
-describe(`vectors in ${dir}`, () => {
-  it('finds vectors to run', () => {
-    expect(vectors.length).toBeGreaterThan(0)
-  })
-  for (const storage of storagesUnderTest) {
-    describe(`on ${storage.name} storage`, () => {
-      for (const vector of vectors) {
-        it(`${vector.file}: ${vector.name}`, async () => {
-          expect(formatProblems(vector)).toEqual([])
-          const failures: string[] = []
-          for (const feeding of feedings(vector.inputs.length, vector.orderIndependent, baseSeed)) {
-            const problems = await runVector(vector, await storage.create(), feeding)
-            if (problems.length > 0) failures.push(`[${feeding.label}] (replay: VECTORS_SEED=${baseSeed})\n  ${problems.join('\n  ')}`)
-          }
-          expect(failures, failures.join('\n')).toEqual([])
-        })
-      }
+for (const folder of [dir, ownDir]) {
+  const vectors = loadVectors(folder)
+  describe(`vectors in ${folder}`, () => {
+    it('finds vectors to run', () => {
+      expect(vectors.length).toBeGreaterThan(0)
     })
-  }
-})
+    for (const storage of storagesUnderTest) {
+      describe(`on ${storage.name} storage`, () => {
+        for (const vector of vectors) {
+          it(`${vector.file}: ${vector.name}`, async () => {
+            expect(formatProblems(vector)).toEqual([])
+            const failures: string[] = []
+            for (const feeding of feedings(vector.inputs.length, vector.orderIndependent, baseSeed)) {
+              const problems = await runVector(vector, await storage.create(), feeding)
+              if (problems.length > 0) failures.push(`[${feeding.label}] (replay: VECTORS_SEED=${baseSeed})\n  ${problems.join('\n  ')}`)
+            }
+            expect(failures, failures.join('\n')).toEqual([])
+          })
+        }
+      })
+    }
+  })
+}

@@ -81,12 +81,15 @@ const classifyApns = (status: number, reason: string | undefined): AnswerClass =
   }
 }
 
-/** D12: the legacy FCM API answered 200 with per-token errors, so these go by reason alone. */
-const fcmLegacy: Readonly<Record<string, AnswerClass>> = {
-  NotRegistered: dead,
-  InvalidRegistration: dead,
-  MismatchSenderId: ambiguous,
-}
+/**
+ * D12: the legacy FCM API answered 200 with per-token errors, so these go by reason alone.
+ * A Map, not an object: a reason is provider text, and `valueOf` must not find a prototype's.
+ */
+const fcmLegacy: ReadonlyMap<string, AnswerClass> = new Map<string, AnswerClass>([
+  ['NotRegistered', dead],
+  ['InvalidRegistration', dead],
+  ['MismatchSenderId', ambiguous],
+])
 
 /** §4: an `INVALID_ARGUMENT` is about the token when its detail names the token. */
 const namesTheToken = /registration token|message\.token/i
@@ -96,7 +99,7 @@ const classifyFcm = (
   reason: string | undefined,
   detail: string | undefined,
 ): AnswerClass => {
-  const legacy = reason === undefined ? undefined : fcmLegacy[reason]
+  const legacy = reason === undefined ? undefined : fcmLegacy.get(reason)
   if (legacy !== undefined) return legacy
   if (status === 0 || status === 429 || status === 500 || status === 503) return transient
   switch (status) {

@@ -11,8 +11,8 @@ export type Capability = 'foreground' | 'provisional' | 'background'
  * R5, D4: the capability of a token, from the platform, the OS version and the permission the
  * client last reported. Android ≤ 12 has no runtime permission, so `not_determined` there means
  * `granted`; an Android device whose version was never reported is treated as Android ≥ 13,
- * the stricter rule. Web reports with a token always carry `granted` (D5), and `provisional`
- * exists only on iOS.
+ * the stricter rule. A web token is always foreground (R5, D5), and `provisional` exists only
+ * on iOS.
  */
 export const capabilityOf = (
   platform: Platform,
@@ -32,7 +32,9 @@ export const capabilityOf = (
         ? 'foreground'
         : 'background'
     case 'web':
-      return permission === 'granted' ? 'foreground' : 'background'
+      // R5: web has no background push. A browser holds a subscription only with permission
+      // (D5), and a later report without a token leaves it as it is, whatever it says.
+      return 'foreground'
   }
 }
 

@@ -9,7 +9,7 @@ import { dispatchKey, registrationKey, tokenRecordKey, userKey } from '../domain
 import { normalizeContact } from '../domain/contact.js'
 import type { ApnsEnvironment, SubscriptionState } from '../domain/input.js'
 import type { ActiveToken, PushRegisteredFor } from '../domain/liveness.js'
-import { isLiveAt, isStaleAt, pushRegisteredFor } from '../domain/liveness.js'
+import { expiresAt, isLiveAt, isStaleAt, pushRegisteredFor } from '../domain/liveness.js'
 import { registrationChangelog } from '../domain/project.js'
 import { reportedTokenKeys } from '../domain/registration-fold.js'
 import { mayReceiveAlerts, subscriptionOf } from '../domain/subscription.js'
@@ -117,8 +117,12 @@ const liveOf = (deps: QueryDeps, record: RegistrationRecord, now: Instant): Acti
 
 const statusOf = (deps: QueryDeps, record: RegistrationRecord, live: ActiveToken | null, now: Instant): RegistrationSummary['status'] => {
   const token = record.view.token
-  if (live !== null) return isStaleAt(live, deps.catalog.policy(record.appId).staleness, now) ? 'stale' : 'active'
-  return token.status === 'active' ? 'expired' : token.status
+  const staleness = deps.catalog.policy(record.appId).staleness
+  if (live !== null) return isStaleAt(live, staleness, now) ? 'stale' : 'active'
+  // R19, D7: a quarantined token expires like an active one (the history shows it expired).
+  const expiry = token.status === 'active' || token.status === 'suspect' ? expiresAt(token, staleness) : null
+  if (expiry !== null && now > expiry) return 'expired'
+  return token.status
 }
 
 /** Every known registration (of one app), with its state at `now`. */

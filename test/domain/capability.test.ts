@@ -41,7 +41,7 @@ describe('capabilityOf (R5, D4)', () => {
     expect(capabilityOf('android', 'not-a-version', 'not_determined')).toBe('background')
   })
 
-  it('R5: web is foreground only with permission granted (web has no background push)', () => {
-    expect(table('web', undefined)).toEqual({ granted: 'foreground', provisional: 'background', denied: 'background', not_determined: 'background' })
+  it('R5, D5: an active web token is always foreground (web has no background push)', () => {
+    expect(table('web', undefined)).toEqual({ granted: 'foreground', provisional: 'foreground', denied: 'foreground', not_determined: 'foreground' })
   })
 })
