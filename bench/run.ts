@@ -1,0 +1,224 @@
+/**
+ * `npm run bench`: ingest throughput, query latency over a large store, heap per registration,
+ * each next to a baseline measured in the same run (see bench/README.md). Figures are medians
+ * of `BENCH_REPS` repetitions; compare ratios, not absolute numbers, across machines.
+ */
+import type { Registry } from 'push-registry'
+import { createRegistry, fixedClock } from 'push-registry'
+import { createMemoryStorage } from 'push-registry/memory'
+import type { AppId } from '../src/domain/brand.js'
+import type { FloorEntry } from './baselines.js'
+import {
+  benchApps,
+  benchCatalog,
+  decoded,
+  flatRegistration,
+  floorLoop,
+  rawTransition,
+  scanAlertTargets,
+  scanBackgroundOrForeground,
+  scanForegroundForApp,
+} from './baselines.js'
+import { liveHeap, median, timeMs } from './measure.js'
+import { batches, iosSpec, populationInputs, queryNow, registrationSpec, sessionStarted } from './population.js'
+import { num, printTable, ratio, verdict } from './table.js'
+
+const envCount = (name: string, fallback: number): number => {
+  const raw = process.env[name]
+  const value = raw === undefined ? fallback : Number(raw.replace(/_/g, ''))
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (got ${raw})`)
+  return value
+}
+
+const ingestCount = envCount('BENCH_N', 100_000)
+const registrationCount = envCount('BENCH_REGISTRATIONS', 1_000_000)
+const reps = envCount('BENCH_REPS', 5)
+const batchSize = 10_000
+/** Registrations generated and ingested at a time while building the large store. */
+const buildChunk = 9_000
+const ios = 'ios' as AppId
+
+const newRegistry = (): Registry =>
+  createRegistry({ apps: benchApps, storage: createMemoryStorage(), clock: fixedClock(queryNow) })
+
+const ingestAll = async (registry: Registry, wireBatches: readonly (readonly unknown[])[]): Promise<void> => {
+  for (const batch of wireBatches) {
+    const report = await registry.ingest(batch)
+    if (report.accepted !== batch.length) throw new Error(`bench input rejected: ${JSON.stringify(report.rejected[0] ?? report.refused)}`)
+  }
+}
+
+const spread = (values: readonly number[], digits = 0): string =>
+  `${num(Math.min(...values), digits)}–${num(Math.max(...values), digits)}`
+
+// ---------------------------------------------------------------- ingest throughput
+
+const benchIngest = async (): Promise<void> => {
+  const wire = Array.from({ length: ingestCount }, (_, i) => sessionStarted(iosSpec(i, ingestCount)))
+  const wireBatches = batches(wire, batchSize)
+  const inputs = wire.map(decoded)
+  const catalog = benchCatalog()
+
+  // Warm-up on a slice, so the first timed repetition does not pay for compiling everything.
+  const warm = Math.min(batchSize, ingestCount)
+  await ingestAll(newRegistry(), [wire.slice(0, warm)])
+  rawTransition(inputs.slice(0, warm), catalog)
+  floorLoop(inputs.slice(0, warm))
+
+  const registryMs: number[] = []
+  const rawMs: number[] = []
+  const floorMs: number[] = []
+  for (let rep = 0; rep < reps; rep++) {
+    const registry = newRegistry()
+    registryMs.push((await timeMs(() => ingestAll(registry, wireBatches))).ms)
+    if (rep === 0) {
+      const known = (await registry.registrations(ios)).length
+      if (known !== ingestCount) throw new Error(`registry holds ${known} registrations, expected ${ingestCount}`)
+    }
+    const raw = await timeMs(() => rawTransition(inputs, catalog))
+    rawMs.push(raw.ms)
+    floorMs.push((await timeMs(() => floorLoop(inputs))).ms)
+  }
+  const perSecond = (ms: number): number => (ingestCount / ms) * 1000
+  const registry = perSecond(median(registryMs))
+  const raw = perSecond(median(rawMs))
+  const floor = perSecond(median(floorMs))
+  printTable(
+    `Ingest throughput: ${num(ingestCount)} session_started inputs (iOS, APNs tokens, distinct devices), batches of ${num(batchSize)}, median of ${reps}`,
+    ['measure', 'inputs/s', 'ms (min–max)', 'vs raw', 'goal', ''],
+    [
+      ['registry.ingest, memory storage', num(registry), spread(registryMs), ratio(registry / raw), '≥ 0.50× raw', verdict(registry / raw >= 0.5)],
+      ['raw needs/decide on a Map (baseline)', num(raw), spread(rawMs), ratio(1), '', ''],
+      ['floor: map.set(deviceKey, {token, owner, at})', num(floor), spread(floorMs), ratio(floor / raw), '', ''],
+    ],
+  )
+}
+
+// ---------------------------------------------------------------- large store: build, heap, queries
+
+interface QueryTimes {
+  readonly name: string
+  readonly registryMs: number[]
+  readonly baselineMs: number[]
+  readonly registryCount: number
+  readonly baselineCount: number
+}
+
+const benchLargeStore = async (): Promise<void> => {
+  const before = liveHeap()
+  const registry = newRegistry()
+  let inputCount = 0
+  let buildMs = 0
+  const wallStart = performance.now()
+  for (let from = 0; from < registrationCount; from += buildChunk) {
+    // Generated chunk by chunk: the wire inputs become garbage before the heap is measured.
+    const inputs = populationInputs(from, Math.min(registrationCount, from + buildChunk), registrationCount)
+    inputCount += inputs.length
+    const start = performance.now()
+    await ingestAll(registry, batches(inputs, batchSize))
+    buildMs += performance.now() - start
+  }
+  const wallMs = performance.now() - wallStart
+  const heapPerRegistration = (liveHeap() - before) / registrationCount
+
+  const queries = [
+    { name: `segment foregroundPushEnabledForApp:${ios}`, run: async () => (await registry.segment({ kind: 'foregroundPushEnabledForApp', appId: ios })).length },
+    { name: 'segment backgroundOrForegroundPushEnabled', run: async () => (await registry.segment({ kind: 'backgroundOrForegroundPushEnabled' })).length },
+    { name: `targets ${ios} alert`, run: async () => (await registry.targets({ appId: ios, kind: 'alert' })).length },
+  ]
+  const registryTimes: { ms: number[]; count: number }[] = []
+  for (const query of queries) {
+    const ms: number[] = []
+    let count = 0
+    for (let rep = 0; rep < reps; rep++) {
+      const timed = await timeMs(query.run)
+      ms.push(timed.ms)
+      count = timed.result
+    }
+    registryTimes.push({ ms, count })
+  }
+
+  // The baseline array is built only now, so that it is not counted in the registry's heap.
+  const rows = Array.from({ length: registrationCount }, (_, i) => flatRegistration(registrationSpec(i, registrationCount)))
+  const scans = [
+    () => scanForegroundForApp(rows, ios).length,
+    () => scanBackgroundOrForeground(rows).length,
+    () => scanAlertTargets(rows, ios).length,
+  ]
+  const results: QueryTimes[] = queries.map((query, q) => {
+    const baselineMs: number[] = []
+    let baselineCount = 0
+    for (let rep = 0; rep < reps; rep++) {
+      const start = performance.now()
+      baselineCount = (scans[q] as () => number)()
+      baselineMs.push(performance.now() - start)
+    }
+    const mine = registryTimes[q] as { ms: number[]; count: number }
+    return { name: query.name, registryMs: mine.ms, baselineMs, registryCount: mine.count, baselineCount }
+  })
+  await registry.close()
+
+  printTable(
+    `Build: ${num(registrationCount)} registrations (60% iOS / 40% Android, ~10% background, 5% of users unsubscribed) from ${num(inputCount)} inputs via registry.ingest`,
+    ['measure', 'value', 'goal', ''],
+    [
+      ['time in registry.ingest', `${num(buildMs / 1000, 1)} s`, '', ''],
+      ['wall time, input generation included', `${num(wallMs / 1000, 1)} s`, '', ''],
+      ['build throughput (growing store)', `${num((inputCount / buildMs) * 1000)} inputs/s`, '', ''],
+    ],
+  )
+  printTable(
+    `Queries over ${num(registrationCount)} registrations, median of ${reps}; baseline: one filter pass over a plain array of ${num(registrationCount)} objects`,
+    ['query', 'registry s', 's (min–max)', 'baseline s', 'vs baseline', 'answers', 'goal', ''],
+    results.map((r) => {
+      const mine = median(r.registryMs) / 1000
+      const base = median(r.baselineMs) / 1000
+      const agree = r.registryCount === r.baselineCount ? `${num(r.registryCount)} = baseline` : `${num(r.registryCount)} ≠ ${num(r.baselineCount)} baseline`
+      return [r.name, num(mine, 3), spread(r.registryMs.map((ms) => ms / 1000), 3), num(base, 3), ratio(mine / base), agree, '< 1 s', verdict(mine < 1)]
+    }),
+  )
+  printHeap(heapPerRegistration, floorHeapPerRegistration(), rawHeapPerRegistration())
+}
+
+/** Heap per entry of the floor loop's Map, over the same population. */
+const floorHeapPerRegistration = (): number => {
+  const before = liveHeap()
+  const map = new Map<string, FloorEntry>()
+  for (let from = 0; from < registrationCount; from += buildChunk) {
+    floorLoop(populationInputs(from, Math.min(registrationCount, from + buildChunk), registrationCount).map(decoded), map)
+  }
+  const perEntry = (liveHeap() - before) / registrationCount
+  if (map.size !== registrationCount) throw new Error(`floor map holds ${map.size} entries`)
+  return perEntry
+}
+
+/**
+ * Heap per registration of the records alone (raw needs/decide on a Map), for `BENCH_N`
+ * registrations of the same population: what the records cost without the storage around them.
+ */
+const rawHeapPerRegistration = (): number => {
+  const before = liveHeap()
+  const inputs = populationInputs(0, ingestCount, ingestCount).map(decoded)
+  const records = rawTransition(inputs, benchCatalog())
+  const perRegistration = (liveHeap() - before) / ingestCount
+  if (records.size < ingestCount) throw new Error(`raw map holds ${records.size} records`)
+  return perRegistration
+}
+
+const printHeap = (registry: number, floor: number, raw: number): void => {
+  printTable(
+    'Heap bytes per registration (live heap after a full GC, before vs after building)',
+    ['measure', 'bytes', 'vs floor', 'goal', ''],
+    [
+      [`registry on memory storage (${num(registrationCount)} registrations)`, num(registry), ratio(registry / floor), '≤ 300', verdict(registry <= 300)],
+      [`raw records in a Map, no storage shell (${num(ingestCount)} registrations)`, num(raw), ratio(raw / floor), '', ''],
+      [`floor: Map of {token, owner, at} (${num(registrationCount)} registrations)`, num(floor), ratio(1), '', ''],
+    ],
+  )
+}
+
+console.log(
+  `push-registry bench: node ${process.version}, BENCH_N=${ingestCount}, BENCH_REGISTRATIONS=${registrationCount}, BENCH_REPS=${reps}`,
+)
+await benchIngest()
+await benchLargeStore()
