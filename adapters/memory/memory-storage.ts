@@ -30,30 +30,34 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
   // ids. Each record has one mutable slot, also listed in its scope in insertion order;
   // records are never deleted, so an offset into that list is a stable scan cursor. Slots
   // never leave the adapter: callers get copies, so a later write cannot change what they hold.
-  const tables = new Map<RecordKind, Map<string, Scope>>()
-  const scopesInOrder = new Map<RecordKind, Scope[]>()
+  const tables: Readonly<Record<RecordKind, Map<string, Scope>>> = {
+    registration: new Map(),
+    token: new Map(),
+    user: new Map(),
+    dispatch: new Map(),
+    contact: new Map(),
+  }
+  const scopesInOrder: Readonly<Record<RecordKind, Scope[]>> = {
+    registration: [],
+    token: [],
+    user: [],
+    dispatch: [],
+    contact: [],
+  }
 
   const scopeOf = (kind: RecordKind, name: string, create: boolean): Scope | undefined => {
-    let table = tables.get(kind)
-    if (table === undefined) {
-      if (!create) return undefined
-      table = new Map()
-      tables.set(kind, table)
-      scopesInOrder.set(kind, [])
-    }
+    const table = tables[kind]
     let scope = table.get(name)
     if (scope === undefined && create) {
       scope = { name, byId: new Map(), members: [] }
       table.set(name, scope)
-      scopesInOrder.get(kind)?.push(scope)
+      scopesInOrder[kind].push(scope)
     }
     return scope
   }
 
-  const find = (key: RecordKey | RegistryRecord): Slot | undefined => {
-    const [scope, id] = locate(key)
-    return scopeOf(key.kind, scope, false)?.byId.get(id)
-  }
+  const find = (key: RecordKey | RegistryRecord): Slot | undefined =>
+    scopeOf(key.kind, scopeName(key), false)?.byId.get(idWithin(key))
 
   const read = async (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> =>
     keys.map((key) => copy(find(key)))
@@ -70,17 +74,16 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
         existing.version = write.expectedVersion + 1
         continue
       }
-      const [name, id] = locate(write.record)
-      const scope = scopeOf(write.record.kind, name, true) as Scope
+      const scope = scopeOf(write.record.kind, scopeName(write.record), true) as Scope
       const slot: Slot = { record: write.record, version: 1 }
-      scope.byId.set(id, slot)
+      scope.byId.set(idWithin(write.record), slot)
       scope.members.push(slot)
     }
     return { ok: true }
   }
 
   const scan = async (request: ScanRequest): Promise<ScanPage> => {
-    const all = scopesInOrder.get(request.kind) ?? []
+    const all = scopesInOrder[request.kind] ?? []
     const wanted = request.appId !== undefined && appScoped(request.kind) ? all.filter((s) => s.name === request.appId) : all
     const [startScope, startOffset] = parseCursor(request.cursor)
     const page: StoredRecord[] = []
@@ -117,19 +120,33 @@ interface Scope {
 
 const appScoped = (kind: RecordKind): boolean => kind === 'registration' || kind === 'token' || kind === 'dispatch'
 
-/** The scope and id of a record within its kind's table. */
-const locate = (key: RecordKey | RegistryRecord): [string, string] => {
+/** The scope of a record within its kind's table: its app, its contact kind, or none. */
+const scopeName = (key: RecordKey | RegistryRecord): string => {
   switch (key.kind) {
     case 'registration':
-      return [key.appId, key.deviceId]
     case 'token':
-      return [key.appId, key.key]
     case 'dispatch':
-      return [key.appId, key.dispatchId]
+      return key.appId
     case 'user':
-      return ['', key.userId]
+      return ''
     case 'contact':
-      return [key.contact, key.value]
+      return key.contact
+  }
+}
+
+/** The id of a record within its scope: the natural key it already holds. */
+const idWithin = (key: RecordKey | RegistryRecord): string => {
+  switch (key.kind) {
+    case 'registration':
+      return key.deviceId
+    case 'token':
+      return key.key
+    case 'dispatch':
+      return key.dispatchId
+    case 'user':
+      return key.userId
+    case 'contact':
+      return key.value
   }
 }
 

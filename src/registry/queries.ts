@@ -187,16 +187,21 @@ export const segment = async (deps: QueryDeps, spec: Segment): Promise<UserId[]>
       continue
     }
     const appId = spec.kind === 'foregroundPushEnabledForApp' ? spec.appId : undefined
-    const records = await ownedRegistrations(deps, page, appId)
-    page.forEach((user, u) => {
+    const found = await deps.storage.read(registrationRefs(page, appId))
+    let next = 0
+    for (const user of page) {
       let bits = 0
-      for (const record of records[u] as RegistrationRecord[]) {
+      for (const ref of user.registrations) {
+        if (appId !== undefined && ref.appId !== appId) continue
+        const record = found[next++]?.record as RegistrationRecord | undefined
+        // I5: only registrations the user still owns count.
+        if (record === undefined || !record.view.owners.includes(user.userId)) continue
         const live = liveOf(deps, record, now)
         if (live === null) continue
         bits |= holdsAny | (canAlert(live.capability) ? holdsForeground : 0) | (live.capability === 'provisional' ? holdsProvisional : 0)
       }
       if (bits !== 0 && inSegment(spec.kind, bits, user)) out.push(user.userId)
-    })
+    }
   }
   return out
 }
@@ -215,27 +220,13 @@ const inSegment = (kind: Segment['kind'], bits: number, user: UserRecord): boole
   }
 }
 
-/** For each user of a page, the registrations (of one app) they were seen on and still own (I5). */
-const ownedRegistrations = async (
-  deps: QueryDeps,
-  users: readonly UserRecord[],
-  appId?: AppId,
-): Promise<RegistrationRecord[][]> => {
+/** The keys of the registrations (of one app) a page of users was seen on, user by user. */
+const registrationRefs = (users: readonly UserRecord[], appId?: AppId): RecordKey[] => {
   const keys: RecordKey[] = []
   for (const user of users) {
     for (const ref of user.registrations) if (appId === undefined || ref.appId === appId) keys.push(registrationKey(ref.appId, ref.deviceId))
   }
-  const found = await deps.storage.read(keys)
-  let next = 0
-  return users.map((user) => {
-    const owned: RegistrationRecord[] = []
-    for (const ref of user.registrations) {
-      if (appId !== undefined && ref.appId !== appId) continue
-      const record = found[next++]?.record as RegistrationRecord | undefined
-      if (record !== undefined && record.view.owners.includes(user.userId)) owned.push(record)
-    }
-    return owned
-  })
+  return keys
 }
 
 /** R27, I6: the tokens a send of `kind` to `appId` would address at `now`. */
