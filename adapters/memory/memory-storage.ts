@@ -27,9 +27,10 @@ export type MemoryStorageOptions = Record<string, never>
 export const createMemoryStorage = (_options: MemoryStorageOptions = {}): StoragePort => {
   // Records live in one table per kind, scoped by app (or contact kind), keyed by their own
   // natural id: lookups hash strings the records already hold instead of building composite
-  // ids. Each record has one mutable slot, also listed in its scope in insertion order;
-  // records are never deleted, so an offset into that list is a stable scan cursor. Slots
-  // never leave the adapter: callers get copies, so a later write cannot change what they hold.
+  // ids. Each record's current entry is also listed in its scope in insertion order; records
+  // are never deleted, so an offset into that list is a stable scan cursor. Entries are
+  // immutable and replaced on write, so reads hand them out as they are: what a caller holds
+  // never changes under it, and reading allocates nothing.
   const tables: Readonly<Record<RecordKind, Map<string, Scope>>> = {
     registration: new Map(),
     token: new Map(),
@@ -56,11 +57,10 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     return scope
   }
 
-  const find = (key: RecordKey | RegistryRecord): Slot | undefined =>
+  const find = (key: RecordKey | RegistryRecord): Entry | undefined =>
     scopeOf(key.kind, scopeName(key), false)?.byId.get(idWithin(key))
 
-  const read = async (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> =>
-    keys.map((key) => copy(find(key)))
+  const read = async (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> => keys.map(find)
 
   const commit = async (writes: readonly RecordWrite[]): Promise<CommitOutcome> => {
     const conflicts = writes
@@ -68,16 +68,12 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
       .map((write) => recordId(write.record))
     if (conflicts.length > 0) return { ok: false, conflicts }
     for (const write of writes) {
-      const existing = find(write.record)
-      if (existing !== undefined) {
-        existing.record = write.record
-        existing.version = write.expectedVersion + 1
-        continue
-      }
       const scope = scopeOf(write.record.kind, scopeName(write.record), true) as Scope
-      const slot: Slot = { record: write.record, version: 1 }
-      scope.byId.set(idWithin(write.record), slot)
-      scope.members.push(slot)
+      const id = idWithin(write.record)
+      const existing = scope.byId.get(id)
+      const entry = new Entry(write.record, write.expectedVersion + 1, existing?.position ?? scope.members.length)
+      scope.byId.set(id, entry)
+      scope.members[entry.position] = entry
     }
     return { ok: true }
   }
@@ -91,8 +87,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
       const members = (wanted[g] as Scope).members
       for (let i = g === startScope ? startOffset : 0; i < members.length; i++) {
         if (page.length === request.limit) return { records: page, next: `${g}:${i}` }
-        const slot = members[i] as Slot
-        page.push({ record: slot.record, version: slot.version })
+        page.push(members[i] as Entry)
       }
     }
     return { records: page, next: null }
@@ -107,15 +102,26 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
   }
 }
 
-interface Slot {
-  record: RegistryRecord
-  version: number
+/** One version of one record, as stored and as handed out; never changed once made. */
+class Entry implements StoredRecord {
+  readonly #position: number
+  constructor(
+    readonly record: RegistryRecord,
+    readonly version: number,
+    position: number,
+  ) {
+    this.#position = position
+  }
+  /** Where the record stands in its scope's scan order. */
+  get position(): number {
+    return this.#position
+  }
 }
 
 interface Scope {
   readonly name: string
-  readonly byId: Map<string, Slot>
-  readonly members: Slot[]
+  readonly byId: Map<string, Entry>
+  readonly members: Entry[]
 }
 
 const appScoped = (kind: RecordKind): boolean => kind === 'registration' || kind === 'token' || kind === 'dispatch'
@@ -149,9 +155,6 @@ const idWithin = (key: RecordKey | RegistryRecord): string => {
       return key.value
   }
 }
-
-const copy = (slot: Slot | undefined): StoredRecord | undefined =>
-  slot === undefined ? undefined : { record: slot.record, version: slot.version }
 
 const parseCursor = (cursor: string | undefined): [number, number] => {
   if (cursor === undefined) return [0, 0]

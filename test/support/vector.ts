@@ -187,8 +187,9 @@ const check = async (
         const want = profile as Record<string, unknown>
         const unknown = Object.keys(want).filter((k) => k !== 'subscription' && k !== 'pushRegisteredFor')
         if (unknown.length > 0) problems.push(`${userId}: unknown keys ${unknown.join(', ')}`)
+        // A user the registry never saw has the default profile: subscribed (R11), no devices.
         const actual = await registry.profile(userId)
-        const subscription = actual?.subscription ?? null
+        const subscription = actual?.subscription ?? 'subscribed'
         const labels = actual?.devices.map((d) => d.pushRegisteredFor) ?? []
         if ('subscription' in want && want['subscription'] !== subscription) problems.push(mismatch(`${userId}.subscription`, want['subscription'], subscription))
         if ('pushRegisteredFor' in want && canonicalKey([...(want['pushRegisteredFor'] as string[])].sort()) !== canonicalKey([...labels].sort())) {
@@ -206,7 +207,9 @@ const check = async (
           const { push_tokens, ...rest } = (e ?? {}) as { push_tokens?: unknown[] }
           return canonicalKey({ ...rest, push_tokens: setOf(push_tokens ?? []) })
         }
-        if (got === undefined || normal(want) !== normal(got)) problems.push(mismatch(userId, want, got))
+        // A user the registry never saw exports with the defaults (R11, R26).
+        const shown = got ?? { external_id: userId, push_subscribe: 'subscribed', push_tokens: [] }
+        if (normal(want) !== normal(shown)) problems.push(mismatch(userId, want, shown))
       }
       return problems
     }
