@@ -1,4 +1,5 @@
 import type { AppId, DeviceId, UserId } from '../domain/brand.js'
+import type { Capability } from '../domain/capability.js'
 import type { SubscriptionState } from '../domain/input.js'
 import type { EndReason, RegistrationRecord, RegistrationView, RegistryRecord, UserRecord } from '../domain/records.js'
 import { recordId } from '../domain/records.js'
@@ -27,6 +28,8 @@ export interface RegistryEvents {
   'token.invalidated': [TokenEvent & { readonly reason: EndReason }]
   /** R18: an ambiguous answer put a token in quarantine. */
   'token.quarantined': [TokenEvent]
+  /** R5, R6: what an active token may receive changed (a permission granted or withdrawn). */
+  'token.capability_changed': [TokenEvent & { readonly from: Capability; readonly to: Capability }]
   /** R11, R12: a user's subscription state changed. */
   'subscription.changed': [{ readonly userId: UserId; readonly from: SubscriptionState; readonly to: SubscriptionState }]
   /** S3, I11: an input was rejected and changed nothing. */
@@ -88,6 +91,9 @@ const registrationEvents = (
     events.push({ name: 'token.registered', payload: { ...base, token } })
   }
   if (a.token.status === 'suspect' && b?.token.status !== 'suspect') events.push({ name: 'token.quarantined', payload: { ...base, token } })
+  if (b?.token.status === 'active' && a.token.status === 'active' && b.token.key === a.token.key && b.token.capability !== a.token.capability) {
+    events.push({ name: 'token.capability_changed', payload: { ...base, token, from: b.token.capability, to: a.token.capability } })
+  }
   if (wasLive !== null && b !== undefined && b.owners.join('\u0000') !== a.owners.join('\u0000')) {
     events.push({ name: 'token.transferred', payload: { ...base, token, from: b.owner, to: a.owner } })
   }

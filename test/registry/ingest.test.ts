@@ -125,6 +125,20 @@ describe('events (S2)', () => {
     expect(text).not.toContain(B)
   })
 
+  it('R5, R6: token.capability_changed fires when a report withdraws or grants permission on the same token', async () => {
+    const { registry, feed } = setup()
+    const changes: unknown[] = []
+    registry.on('token.capability_changed', (e) => {
+      changes.push(e)
+    })
+    await feed(session({ at: h(1), device: 'd1', user: 'u1', token: A, permission: 'denied' }))
+    await feed(tokenReport({ at: h(2), device: 'd1', token: A, permission: 'granted' }))
+    await feed(tokenReport({ at: h(3), device: 'd1', token: A, permission: 'granted' }))
+    expect(changes).toEqual([
+      { appId: 'ios', deviceId: 'd1', owner: 'u1', token: `${A.slice(0, 6)}…${A.slice(-4)}`, from: 'background', to: 'foreground' },
+    ])
+  })
+
   it('the unsubscribe function returned by on() stops the listener', async () => {
     const { registry, feed } = setup()
     let calls = 0
