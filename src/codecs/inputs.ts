@@ -5,7 +5,7 @@ import type { PushToken, WebPushSubscription } from '../domain/token.js'
 import { endpointProblem } from './endpoint.js'
 import { ruleMessage } from './issue.js'
 import type { Limits } from './limits.js'
-import { boundedInteger, boundedString, InstantFromIso, oneOf, orNull } from './primitives.js'
+import { boundedInteger, boundedString, InstantFromIso, isStorableText, oneOf, orNull } from './primitives.js'
 
 /** The io-ts codecs of every input of the vectors format, built for one set of limits. */
 export const inputCodecs = (limits: Limits) => {
@@ -24,6 +24,7 @@ export const inputCodecs = (limits: Limits) => {
       if (u.length > limits.maxTokenLength) {
         return t.failure(u, c, ruleMessage('S3', `must be at most ${limits.maxTokenLength} characters (got ${u.length})`))
       }
+      if (!isStorableText(u)) return t.failure(u, c, ruleMessage('S3', 'must be well-formed text without NUL characters'))
       const problem = endpointProblem(u, limits.webPushHosts)
       return problem === null ? t.success(u) : t.failure(u, c, ruleMessage('S1', problem))
     },

@@ -12,15 +12,22 @@ export const boundedString = <A extends string = string>(
 ): t.Type<A, string, unknown> =>
   new t.Type<A, string, unknown>(
     name,
-    (u): u is A => typeof u === 'string' && u.length >= min && u.length <= max,
+    (u): u is A => typeof u === 'string' && u.length >= min && u.length <= max && isStorableText(u),
     (u, c) =>
       typeof u !== 'string'
         ? t.failure(u, c, ruleMessage(rule, u === undefined ? 'is required' : 'must be a string'))
         : u.length < min || u.length > max
           ? t.failure(u, c, ruleMessage(rule, `must be ${min} to ${max} characters (got ${u.length})`))
-          : t.success(u as A),
+          : isStorableText(u)
+            ? t.success(u as A)
+            : t.failure(u, c, ruleMessage('S3', 'must be well-formed text without NUL characters')),
     (a) => a,
   )
+
+/** A NUL or an unpaired surrogate cannot be stored by every store (PostgreSQL refuses both). */
+const unstorable = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+export const isStorableText = (text: string): boolean => !unstorable.test(text)
 
 /** One of a fixed set of strings; the failure lists them. */
 export const oneOf = <A extends string>(name: string, values: readonly A[], rule: RuleId = 'S3'): t.Type<A, A, unknown> => {

@@ -60,6 +60,10 @@ export interface StorageCapabilities {
  *   each exactly once, in an order the adapter chooses; records written during a scan may or
  *   may not appear. Cursors are opaque strings.
  * - Records are never deleted by the registry.
+ * - A store may enforce domain invariants itself (the PostgreSQL adapter refuses two active
+ *   registrations of one token in one app, I2). A commit that breaks one because of a
+ *   concurrent writer is reported as a conflict; one that breaks it on its own is a defect of
+ *   the caller and may throw.
  */
 export interface StoragePort {
   readonly capabilities: StorageCapabilities

@@ -1,7 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import type { App, AppId, Issue } from 'push-registry'
-import { defaultLimits } from 'push-registry'
+import { createRegistry, defaultLimits } from 'push-registry'
+import { createMemoryStorage } from 'push-registry/memory'
 import { decodeInput } from '../../src/codecs/decode-input.js'
 import { inputCodecs } from '../../src/codecs/inputs.js'
 
@@ -159,5 +160,31 @@ describe('decodeInput: what only the app knows (D5, D13, S1, S4)', () => {
     const decoded = decode(raw)
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
     if (E.isRight(decoded)) expect(Object.keys(decoded.right).sort()).toEqual(['appId', 'at', 'deviceId', 'type', 'userId'])
+  })
+})
+
+describe('text every store can keep (S3)', () => {
+  it('S3: a NUL or an unpaired surrogate in an id, a token or an endpoint is rejected, naming the field', async () => {
+    const registry = createRegistry({
+      apps: [
+        { appId: 'ios', name: 'MyApp (iOS)', platform: 'ios' },
+        { appId: 'android', name: 'MyApp (Android)', platform: 'android' },
+        { appId: 'web', name: 'MyApp (Web)', platform: 'web' },
+      ],
+      storage: createMemoryStorage(),
+    })
+    const base = { type: 'session_started', at: '2026-01-01T00:00:00.000Z', permission: 'granted' }
+    const report = await registry.ingest([
+      { ...base, appId: 'ios', deviceId: 'a\u0000b' },
+      { ...base, appId: 'android', deviceId: 'd1', token: 'fcm-\uD800-token' },
+      { ...base, appId: 'web', deviceId: 'd2', token: { endpoint: 'https://fcm.googleapis.com/fcm/send/\u0000', keys: { p256dh: 'p', auth: 'a' } } },
+      { ...base, appId: 'android', deviceId: 'd3', token: 'fcm-\uD83D\uDE00-token' },
+    ])
+    expect(report.accepted).toBe(1)
+    expect(report.rejected.map((r) => r.issues.map((i) => `${i.path} ${i.rule}`))).toEqual([
+      ['inputs[0].deviceId S3'],
+      ['inputs[1].token S3'],
+      ['inputs[2].token.endpoint S3'],
+    ])
   })
 })
