@@ -9,11 +9,12 @@ export default defineConfig({
     'fp/index': 'src/fp/index.ts',
     'testing/index': 'src/testing/index.ts',
     'adapters/memory/index': 'adapters/memory/index.ts',
+    'adapters/postgres/index': 'adapters/postgres/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node20',
-  external: ['push-registry', 'push-registry/testing', 'fp-ts', 'io-ts', 'eventemitter3', 'vitest', 'fast-check'],
+  external: ['push-registry', 'push-registry/testing', 'fp-ts', 'io-ts', 'eventemitter3', 'vitest', 'fast-check', 'pg', '@electric-sql/pglite'],
 })

@@ -8,6 +8,7 @@ export default defineConfig({
     alias: {
       'push-registry/testing': here('./src/testing/index.ts'),
       'push-registry/memory': here('./adapters/memory/index.ts'),
+      'push-registry/postgres': here('./adapters/postgres/index.ts'),
       'push-registry/fp': here('./src/fp/index.ts'),
       'push-registry': here('./src/index.ts'),
     },

@@ -222,3 +222,11 @@ console.log(
 )
 await benchIngest()
 await benchLargeStore()
+
+// PostgreSQL figures (bench/postgres.ts) when a server is configured; imported lazily so that a
+// run without one loads neither pg nor PGlite.
+const pgUrl = process.env.PUSH_REGISTRY_PG_URL
+if (pgUrl !== undefined && pgUrl !== '') {
+  const { benchPostgres, postgresBenchSettings } = await import('./postgres.js')
+  await benchPostgres(postgresBenchSettings(pgUrl))
+}

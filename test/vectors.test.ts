@@ -42,7 +42,13 @@ for (const folder of [dir, ownDir]) {
             expect(formatProblems(vector)).toEqual([])
             const failures: string[] = []
             for (const feeding of feedings(vector.inputs.length, vector.orderIndependent, baseSeed)) {
-              const problems = await runVector(vector, await storage.create(), feeding)
+              const store = await storage.create()
+              let problems: string[]
+              try {
+                problems = await runVector(vector, store, feeding)
+              } finally {
+                await (storage.dispose ?? ((s) => s.close()))(store)
+              }
               if (problems.length > 0) failures.push(`[${feeding.label}] (replay: VECTORS_SEED=${baseSeed})\n  ${problems.join('\n  ')}`)
             }
             expect(failures, failures.join('\n')).toEqual([])

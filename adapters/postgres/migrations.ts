@@ -1,0 +1,66 @@
+/**
+ * One step of the schema, shipped inside the package as code (no `.sql` files to locate at run
+ * time, whatever the bundler or install layout). A migration never changes once released:
+ * changes to the schema are new migrations.
+ */
+export interface Migration {
+  /** Sorts the migrations and names them in `schema_migrations`: `'001'`, `'002'`, … */
+  readonly version: string
+  readonly name: string
+  /** The statements, one per string, for a schema already quoted (`"push_registry"`). */
+  readonly statements: (schema: string) => readonly string[]
+}
+
+/**
+ * 001: one table for every kind of record.
+ *
+ * - `(kind, scope, id)` is the primary key (I1: one row, hence one token state, per app and
+ *   device). `scope` is the app for app-scoped kinds (R4, I8).
+ * - `seq` numbers rows at insertion and never changes, so a scan can page by it (keyset) and
+ *   meet every row once even while rows are updated.
+ * - `active_token` is the token key of a registration whose view holds an active token, else
+ *   null: a generated column, so the database, not the adapter, derives it from the record.
+ * - I2 in the database: an exclusion constraint allows one row per (app, active token key). It
+ *   is deferred to the end of the transaction because one commit may move a token from one
+ *   registration to another, and a per-row check would fail or pass depending on the order in
+ *   which the rows happen to be written. (A unique index cannot be deferred; an exclusion
+ *   constraint with `=` on btree is the deferrable equivalent.)
+ * - `assert_applied` lets a commit, which is one statement, fail (and so roll back) when it
+ *   wrote fewer rows than it was given, which the version checks make impossible; it is a
+ *   guard, not a code path.
+ */
+const records: Migration = {
+  version: '001',
+  name: 'records',
+  statements: (s) => [
+    `CREATE TABLE ${s}.records (
+      kind text NOT NULL CHECK (kind IN ('registration', 'token', 'user', 'dispatch', 'contact')),
+      scope text NOT NULL,
+      id text NOT NULL,
+      version bigint NOT NULL CHECK (version > 0),
+      record jsonb NOT NULL,
+      seq bigint GENERATED ALWAYS AS IDENTITY,
+      active_token text GENERATED ALWAYS AS (
+        CASE WHEN kind = 'registration' AND record -> 'view' -> 'token' ->> 'status' = 'active'
+          THEN record -> 'view' -> 'token' ->> 'key' END
+      ) STORED,
+      PRIMARY KEY (kind, scope, id)
+    ) WITH (fillfactor = 90)`,
+    `CREATE INDEX records_scan_scope ON ${s}.records (kind, scope, seq)`,
+    `CREATE INDEX records_scan_kind ON ${s}.records (kind, seq)`,
+    `ALTER TABLE ${s}.records ADD CONSTRAINT records_one_active_token_per_app
+      EXCLUDE USING btree (scope WITH =, active_token WITH =) WHERE (active_token IS NOT NULL)
+      DEFERRABLE INITIALLY DEFERRED`,
+    `CREATE FUNCTION ${s}.assert_applied(applied bigint, wanted bigint) RETURNS bigint
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        IF applied <> wanted THEN
+          RAISE EXCEPTION 'push-registry: a commit applied % of its % writes', applied, wanted;
+        END IF;
+        RETURN applied;
+      END $$`,
+  ],
+}
+
+/** Every migration, in order. */
+export const migrations: readonly Migration[] = [records]

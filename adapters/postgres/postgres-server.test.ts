@@ -1,0 +1,22 @@
+import { describeStorageConformance } from 'push-registry/testing'
+import { describe, expect, it } from 'vitest'
+import { disposeStore, openStore, reopenStore, serverMissing, serverRequired, serverUrl } from './test-databases.js'
+
+// The kit on a real PostgreSQL server, at its default number of runs, each store in a schema
+// of its own; `reopen` opens a second storage on the same schema, as another process would,
+// so the kit also checks what `durable` and `sharedAcrossProcesses` promise. A file of its own
+// so that it runs alongside the PGlite file. Without PUSH_REGISTRY_PG_URL it is skipped with a
+// message, except in CI, where it fails.
+if (serverUrl !== undefined) {
+  describeStorageConformance({
+    name: 'postgres on a server',
+    create: () => openStore('server'),
+    teardown: disposeStore,
+    reopen: reopenStore,
+  })
+} else {
+  describe('postgres on a server', () => {
+    if (serverRequired) it('runs in CI', () => expect.fail(serverMissing()))
+    else it.skip(serverMissing(), () => undefined)
+  })
+}

@@ -1,0 +1,264 @@
+import type {
+  AppId,
+  CommitOutcome,
+  DeviceId,
+  RecordKey,
+  RecordWrite,
+  RegistryRecord,
+  ScanPage,
+  ScanRequest,
+  StorageCapabilities,
+  StoragePort,
+  StoredRecord,
+  TokenKey,
+} from 'push-registry'
+import { recordId } from 'push-registry'
+import { migrate as runMigrations } from './migrate.js'
+import type { RowKey } from './record-keys.js'
+import { appScoped, rowKeyOf } from './record-keys.js'
+import { defaultSchema, quotedSchema } from './schema-name.js'
+import type { SqlDriver } from './sql-driver.js'
+
+/** Options of {@link createPostgresStorage}. */
+export interface PostgresStorageOptions {
+  /** How to reach the database: `pgDriver(pool)`, `pgliteDriver(db)`, or a driver of the host's. */
+  readonly driver: SqlDriver
+  /** The schema holding the tables. Default `push_registry`. */
+  readonly schema?: string
+  /** Run {@link migrate} before answering. Default `true`; pass `false` when deploys migrate. */
+  readonly migrate?: boolean
+  /**
+   * Whether records survive a restart. Default `true` (a server, or PGlite with a data
+   * directory); pass `false` for an in-memory PGlite.
+   */
+  readonly durable?: boolean
+  /**
+   * Whether several processes can share the store. Default `true` (a server); pass `false`
+   * for PGlite, which one process opens at a time.
+   */
+  readonly sharedAcrossProcesses?: boolean
+}
+
+/**
+ * The registry's storage on PostgreSQL (a server through `pg`, or embedded through PGlite).
+ * One table holds every record as `jsonb` with a version; see the README for the schema.
+ *
+ * - `read` is one statement for any number of keys (arrays joined through `unnest`).
+ * - `commit` is one statement, hence one transaction, for any number of writes: it locks the
+ *   written rows that exist, in key order, checks every version, and only if all match inserts
+ *   the new rows and updates the others (READ COMMITTED + row locks: see the README for why not
+ *   SERIALIZABLE). A write that lost a race is reported as a conflict, never half-applied.
+ * - `scan` pages by the insertion sequence (keyset), so an export holds one page in memory.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg'
+ * import { createRegistry } from 'push-registry'
+ * import { createPostgresStorage, pgDriver } from 'push-registry/postgres'
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
+ * const storage = await createPostgresStorage({ driver: pgDriver(pool) })
+ * const registry = createRegistry({ apps, storage })
+ * ```
+ */
+export const createPostgresStorage = async (options: PostgresStorageOptions): Promise<StoragePort> => {
+  const { driver } = options
+  const schema = options.schema ?? defaultSchema
+  const s = quotedSchema(schema)
+  if (options.migrate !== false) await runMigrations(driver, { schema })
+  const sql = statements(s)
+
+  const read = async (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> => {
+    if (keys.length === 0) return []
+    const { rows } = await driver.query<{ n: number; version: unknown; record: RegistryRecord }>(sql.read, columns(keys.map(rowKeyOf)))
+    const found: (StoredRecord | undefined)[] = keys.map(() => undefined)
+    for (const row of rows) found[row.n - 1] = { record: row.record, version: Number(row.version) }
+    return found
+  }
+
+  const commit = async (writes: readonly RecordWrite[]): Promise<CommitOutcome> => {
+    if (writes.length === 0) return { ok: true }
+    const keys = writes.map((write) => rowKeyOf(write.record))
+    const json = writes.map((write) => storableJson(write.record))
+    refuseTwoActiveHolders(writes)
+    const [kinds, scopes, ids] = columns(keys)
+    try {
+      const { rows } = await driver.query<{ stale: number[] }>(sql.commit, [
+        kinds,
+        scopes,
+        ids,
+        writes.map((write) => write.expectedVersion),
+        json,
+        writes.length,
+      ])
+      const stale = rows[0]?.stale ?? []
+      if (stale.length === 0) return { ok: true }
+      return { ok: false, conflicts: stale.map((n) => recordId(writes[n - 1]?.record as RegistryRecord)) }
+    } catch (error) {
+      if (!lostARace(error)) throw error
+      return { ok: false, conflicts: await conflictsAfterRace(writes, keys) }
+    }
+  }
+
+  /**
+   * The ids to report after a commit failed on another transaction's doing: the written
+   * records whose version moved, and the registrations of other devices that now hold, active,
+   * a token this commit made active (I2). Never empty, so that a conflict always names a record.
+   */
+  const conflictsAfterRace = async (writes: readonly RecordWrite[], keys: readonly RowKey[]): Promise<string[]> => {
+    const current = await read(writes.map((write) => write.record))
+    const moved = writes.filter((write, i) => (current[i]?.version ?? 0) !== write.expectedVersion).map((write) => recordId(write.record))
+    const active = activeTokens(writes)
+    const written = new Set(keys.map((key) => `${key.kind}\u0000${key.scope}\u0000${key.id}`))
+    const { rows } =
+      active.length === 0
+        ? { rows: [] }
+        : await driver.query<{ scope: string; id: string }>(sql.holders, [active.map((a) => a.appId), active.map((a) => a.key)])
+    const holders = rows
+      .filter((row) => !written.has(`registration\u0000${row.scope}\u0000${row.id}`))
+      .map((row) => recordId({ kind: 'registration', appId: row.scope as AppId, deviceId: row.id as DeviceId }))
+    const conflicts = [...new Set([...moved, ...holders])]
+    return conflicts.length > 0 ? conflicts : writes.map((write) => recordId(write.record))
+  }
+
+  const scan = async (request: ScanRequest): Promise<ScanPage> => {
+    const after = parseCursor(request.cursor)
+    const limit = Math.max(0, Math.floor(request.limit))
+    const byApp = request.appId !== undefined && appScoped(request.kind)
+    // One row more than asked tells whether another page follows, so the last page says so.
+    const { rows } = byApp
+      ? await driver.query<ScannedRow>(sql.scanScope, [request.kind, request.appId, after, limit + 1])
+      : await driver.query<ScannedRow>(sql.scanKind, [request.kind, after, limit + 1])
+    const page = rows.slice(0, limit)
+    const last = page.at(-1)
+    return {
+      records: page.map((row) => ({ record: row.record, version: Number(row.version) })),
+      next: rows.length > limit && last !== undefined ? last.cursor : null,
+    }
+  }
+
+  const capabilities: StorageCapabilities = {
+    sharedAcrossProcesses: options.sharedAcrossProcesses ?? true,
+    durable: options.durable ?? true,
+  }
+  return { capabilities, read, commit, scan, close: () => driver.close() }
+}
+
+interface ScannedRow {
+  readonly cursor: string
+  readonly version: unknown
+  readonly record: RegistryRecord
+}
+
+/** The SQL of the adapter for one (quoted) schema. Values are always parameters. */
+const statements = (s: string) => ({
+  read: `SELECT k.n::int AS n, r.version, r.record
+    FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(kind, scope, id, n)
+    JOIN ${s}.records r ON r.kind = k.kind AND r.scope = k.scope AND r.id = k.id`,
+  // One statement is one transaction: the CTEs share it. `current` locks the written rows that
+  // exist, in key order (two commits lock in the same order, so they queue rather than
+  // deadlock), and reads their latest committed versions (READ COMMITTED re-reads a row it had
+  // to wait for). `stale` lists the writes whose expected version differs. The writes are
+  // gated on `stale` being empty, so a conflict writes nothing. A row inserted concurrently
+  // and invisible to `current` makes the plain INSERT fail on the primary key: the adapter
+  // reports that as a conflict, and the failed statement rolled back as a whole.
+  commit: `WITH w AS MATERIALIZED (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[])
+        WITH ORDINALITY AS w(kind, scope, id, expected, record, n)
+    ),
+    current AS MATERIALIZED (
+      SELECT r.kind, r.scope, r.id, r.version FROM ${s}.records r
+      JOIN w ON r.kind = w.kind AND r.scope = w.scope AND r.id = w.id
+      ORDER BY r.kind, r.scope, r.id
+      FOR UPDATE OF r
+    ),
+    stale AS MATERIALIZED (
+      SELECT w.n FROM w LEFT JOIN current c ON c.kind = w.kind AND c.scope = w.scope AND c.id = w.id
+      WHERE coalesce(c.version, 0) <> w.expected
+    ),
+    inserted AS (
+      INSERT INTO ${s}.records (kind, scope, id, version, record)
+      SELECT w.kind, w.scope, w.id, 1, w.record FROM w
+      WHERE w.expected = 0 AND NOT EXISTS (SELECT 1 FROM stale)
+      ORDER BY w.kind, w.scope, w.id
+      RETURNING 1
+    ),
+    updated AS (
+      UPDATE ${s}.records r SET version = r.version + 1, record = w.record
+      FROM w
+      WHERE r.kind = w.kind AND r.scope = w.scope AND r.id = w.id
+        AND w.expected > 0 AND r.version = w.expected AND NOT EXISTS (SELECT 1 FROM stale)
+      RETURNING 1
+    )
+    SELECT coalesce((SELECT array_agg(n::int ORDER BY n) FROM stale), '{}'::int[]) AS stale,
+      CASE WHEN EXISTS (SELECT 1 FROM stale) THEN 0
+        ELSE ${s}.assert_applied((SELECT count(*) FROM inserted) + (SELECT count(*) FROM updated), $6) END AS applied`,
+  holders: `SELECT r.scope, r.id
+    FROM unnest($1::text[], $2::text[]) AS a(scope, token)
+    JOIN ${s}.records r ON r.scope = a.scope AND r.active_token = a.token AND r.active_token IS NOT NULL`,
+  // The cursor goes out as text (a bigint may exceed 2^53); the ordering stays on the number.
+  scanScope: `SELECT r.seq::text AS cursor, r.version, r.record FROM ${s}.records r
+    WHERE r.kind = $1 AND r.scope = $2 AND r.seq > $3::bigint ORDER BY r.seq LIMIT $4`,
+  scanKind: `SELECT r.seq::text AS cursor, r.version, r.record FROM ${s}.records r
+    WHERE r.kind = $1 AND r.seq > $2::bigint ORDER BY r.seq LIMIT $3`,
+})
+
+/** The row keys as three parallel arrays, the shape `unnest` takes. */
+const columns = (keys: readonly RowKey[]): [string[], string[], string[]] => [
+  keys.map((key) => key.kind),
+  keys.map((key) => key.scope),
+  keys.map((key) => key.id),
+]
+
+/**
+ * Errors that mean another transaction got there first, and that a read-again-and-retry
+ * resolves: a row inserted concurrently (23505, on the primary key), a token made active
+ * concurrently on another device (23P01, the I2 constraint), a deadlock (40P01) or a
+ * serialization failure (40001, on servers running stricter isolation than READ COMMITTED).
+ * The failed statement changed nothing.
+ */
+const lostARace = (error: unknown): boolean => {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined
+  return code === '23505' || code === '23P01' || code === '40P01' || code === '40001'
+}
+
+/** The (app, token key) pairs a commit's registrations hold active. */
+const activeTokens = (writes: readonly RecordWrite[]): { appId: AppId; key: TokenKey }[] =>
+  writes.flatMap(({ record }) =>
+    record.kind === 'registration' && record.view.token.status === 'active' ? [{ appId: record.appId, key: record.view.token.key }] : [],
+  )
+
+/**
+ * I2 within one commit: two written registrations holding one token active is the caller's
+ * bug, not a race, and retrying cannot cure it, so it throws instead of conflicting.
+ */
+const refuseTwoActiveHolders = (writes: readonly RecordWrite[]): void => {
+  const seen = new Set<string>()
+  for (const { appId, key } of activeTokens(writes)) {
+    const id = `${appId}\u0000${key}`
+    if (seen.has(id)) throw new Error(`commit makes one token active in two registrations of app ${appId} (I2)`)
+    seen.add(id)
+  }
+}
+
+// JSON.stringify writes U+0000 and unpaired surrogates as escapes (\u0000, \ud800): an
+// escape is one preceded by an even number of backslashes. Paired surrogates stay as they are.
+const unstorable = /(?:^|[^\\])(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i
+
+/**
+ * The record as JSON text, refusing what PostgreSQL cannot store: text and jsonb reject the
+ * character U+0000, and a string that is not well-formed UTF-16 would not come back equal.
+ */
+const storableJson = (record: RegistryRecord): string => {
+  const json = JSON.stringify(record)
+  if (unstorable.test(json)) {
+    throw new Error(`PostgreSQL cannot store record ${JSON.stringify(recordId(record))}: it holds U+0000 or an unpaired surrogate`)
+  }
+  return json
+}
+
+const parseCursor = (cursor: string | undefined): string => {
+  if (cursor === undefined) return '0'
+  if (!/^\d{1,19}$/.test(cursor)) throw new Error(`invalid scan cursor ${JSON.stringify(cursor)}`)
+  return cursor
+}
