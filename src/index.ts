@@ -58,6 +58,7 @@ export type {
   UserRecord,
 } from './domain/records.js'
 export { recordId } from './domain/records.js'
+export { canonicalKey } from './domain/order.js'
 export type { Segment } from './domain/segment.js'
 export type { PushToken, TokenKey, WebPushSubscription } from './domain/token.js'
 export { redact, tokenKey } from './domain/token.js'

@@ -3,22 +3,9 @@
  * so any adapter can be compared with the memory model), and the answers a registry gives.
  */
 import type { AppId, Registry, RecordKind, Segment, StoragePort } from 'push-registry'
-import { recordId } from 'push-registry'
+import { canonicalKey as canonicalJson, recordId } from 'push-registry'
 
 const recordKinds: readonly RecordKind[] = ['registration', 'token', 'user', 'dispatch', 'contact']
-
-/**
- * JSON with object keys sorted at every depth and `undefined` fields left out, so that a
- * record read back from JSONB prints like the one the memory store holds.
- */
-export const canonicalJson = (value: unknown): string => {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
-}
 
 /** Every stored record by id: its canonical JSON, with its version when `withVersions`. */
 export const storedRecords = async (store: StoragePort, withVersions: boolean): Promise<Map<string, string>> => {
