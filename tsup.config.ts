@@ -7,6 +7,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'fp/index': 'src/fp/index.ts',
+    'http/index': 'src/http/index.ts',
     'testing/index': 'src/testing/index.ts',
     'adapters/memory/index': 'adapters/memory/index.ts',
     'adapters/postgres/index': 'adapters/postgres/index.ts',

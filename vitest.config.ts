@@ -10,6 +10,7 @@ export default defineConfig({
       'push-registry/memory': here('./adapters/memory/index.ts'),
       'push-registry/postgres': here('./adapters/postgres/index.ts'),
       'push-registry/fp': here('./src/fp/index.ts'),
+      'push-registry/http': here('./src/http/index.ts'),
       'push-registry': here('./src/index.ts'),
     },
   },

@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Clock, Registry } from 'push-registry'
+import { ContentionError, StorageError, systemClock } from 'push-registry'
+import type { ApiKeys } from './api-keys.js'
+import { keyCheck } from './api-keys.js'
+import { errorResponse, unauthorized } from './http-error.js'
+import type { HttpLimits } from './limits.js'
+import { defaultHttpLimits } from './limits.js'
+import { nodeAdapter } from './node-adapter.js'
+import type { Route } from './routes.js'
+import { routes } from './routes.js'
+
+/** Options of {@link createHttpHandler}. */
+export interface HttpHandlerOptions {
+  /** The registry the routes read and write. */
+  readonly registry: Registry
+  /** API keys and the app ids each may write inputs for (R4, I8). Reads need any valid key. */
+  readonly keys: ApiKeys
+  /** Body and batch limits (S3). Default: {@link defaultHttpLimits}. */
+  readonly limits?: Partial<HttpLimits>
+  /** The time `POST /v1/users/{id}/subscription` is recorded at; use the registry's clock. Default: the system clock. */
+  readonly clock?: Clock
+  /** Receives one line per request: method, route pattern, status, milliseconds. Never bodies, keys or tokens (S2). */
+  readonly log?: (line: string) => void
+}
+
+/** The handler, as a Fetch function and as a `node:http` request listener. */
+export interface HttpHandler {
+  /** Answers a Fetch `Request`; never rejects (a failure it did not expect is a 500). */
+  readonly fetch: (request: Request) => Promise<Response>
+  /** A `node:http` request listener over {@link HttpHandler.fetch}: bodies limited, responses streamed. */
+  readonly node: (req: IncomingMessage, res: ServerResponse) => void
+}
+
+interface Answer {
+  readonly label: string
+  readonly response: Response
+}
+
+const methodOf = (method: string): string => (/^[A-Z]{1,16}$/.test(method) ? method : '?')
+
+const decodeParams = (match: RegExpExecArray): string[] | null => {
+  try {
+    return match.slice(1).map((p) => decodeURIComponent(p))
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Builds the HTTP surface of a registry: `POST /v1/inputs`, user exports, profiles, lookups,
+ * subscription changes and `GET /healthz`, without any web framework.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http'
+ * import { createHttpHandler } from 'push-registry/http'
+ *
+ * const handler = createHttpHandler({ registry, keys: { [process.env.IOS_KEY!]: ['ios'] } })
+ * createServer(handler.node).listen(8080)
+ * ```
+ */
+export const createHttpHandler = (options: HttpHandlerOptions): HttpHandler => {
+  const limits: HttpLimits = { ...defaultHttpLimits, ...options.limits }
+  const check = keyCheck(options.keys)
+  const table: readonly Route[] = routes({ registry: options.registry, clock: options.clock ?? systemClock, limits })
+  const log = options.log
+
+  const route = async (request: Request): Promise<Answer> => {
+    const url = new URL(request.url)
+    for (const candidate of table) {
+      const match = candidate.pattern.exec(url.pathname)
+      if (match === null) continue
+      const label = candidate.label
+      const handle = candidate.methods[request.method as keyof Route['methods']]
+      if (handle === undefined) {
+        const allow = Object.keys(candidate.methods).join(', ')
+        return { label, response: errorResponse(405, { path: 'method', rule: 'HTTP', message: `allowed: ${allow}` }, { allow }) }
+      }
+      const apps = candidate.auth ? check(request.headers.get('authorization')) : new Set<string>()
+      if (apps === null) return { label, response: unauthorized() }
+      const params = decodeParams(match)
+      if (params === null) return { label, response: errorResponse(400, { path: 'url', rule: 'S3', message: 'is not a valid percent-encoded path' }) }
+      return { label, response: await handle({ request, url, params, apps }) }
+    }
+    return { label: '(unknown)', response: errorResponse(404, { path: 'url', rule: 'HTTP', message: 'no such route' }) }
+  }
+
+  const answer = async (request: Request): Promise<Answer> => {
+    try {
+      return await route(request)
+    } catch (error) {
+      // The storage being down or contended is not the client's fault, and not a bug either.
+      if (error instanceof StorageError || error instanceof ContentionError) {
+        return { label: '(storage)', response: errorResponse(503, { path: 'storage', rule: 'HTTP', message: 'the registry is unavailable, retry later' }, { 'retry-after': '1' }) }
+      }
+      return { label: '(error)', response: errorResponse(500, { path: 'server', rule: 'HTTP', message: 'internal error' }) }
+    }
+  }
+
+  const record = (method: string, label: string, status: number, started: number): void => {
+    log?.(`${methodOf(method)} ${label} ${status} ${Math.round(performance.now() - started)}ms`)
+  }
+
+  const fetch = async (request: Request): Promise<Response> => {
+    const started = performance.now()
+    const { label, response } = await answer(request)
+    record(request.method, label, response.status, started)
+    return response
+  }
+
+  return { fetch, node: nodeAdapter({ fetch, maxBodyBytes: limits.maxBodyBytes, record }) }
+}

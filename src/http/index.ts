@@ -1,0 +1,12 @@
+/**
+ * push-registry/http: the registry's HTTP surface as a Fetch handler and a `node:http`
+ * listener, with no web framework.
+ *
+ * @packageDocumentation
+ */
+export { createHttpHandler } from './create-http-handler.js'
+export type { HttpHandler, HttpHandlerOptions } from './create-http-handler.js'
+export type { ApiKeys } from './api-keys.js'
+export type { HttpIssue } from './http-error.js'
+export type { HttpLimits } from './limits.js'
+export { defaultHttpLimits } from './limits.js'

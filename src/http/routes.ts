@@ -1,0 +1,169 @@
+import type { Clock, Registry } from 'push-registry'
+import { parseSegment } from 'push-registry'
+import type { HttpIssue } from './http-error.js'
+import { errorResponse, jsonResponse } from './http-error.js'
+import type { HttpLimits } from './limits.js'
+import { readJsonBody } from './read-body.js'
+import { scopedIngest } from './scoped-ingest.js'
+
+/** What a route handler gets: the request, its URL, path parameters and the key's apps. */
+export interface RouteContext {
+  readonly request: Request
+  readonly url: URL
+  readonly params: readonly string[]
+  readonly apps: ReadonlySet<string>
+}
+
+/** What routes need from the handler's options. */
+export interface RouteDeps {
+  readonly registry: Registry
+  readonly clock: Clock
+  readonly limits: HttpLimits
+}
+
+type Method = 'GET' | 'POST'
+
+/** One route: a path pattern, whether it needs a key, and a handler per method. */
+export interface Route {
+  /** For logs: the pattern, never the concrete path (which may hold user ids). */
+  readonly label: string
+  readonly pattern: RegExp
+  readonly auth: boolean
+  readonly methods: Partial<Record<Method, (context: RouteContext) => Promise<Response>>>
+}
+
+const bad = (issue: HttpIssue): Response => errorResponse(400, issue)
+
+/** Reads a JSON body, or answers why not. */
+const withBody = async (deps: RouteDeps, request: Request, use: (body: unknown) => Promise<Response>): Promise<Response> => {
+  const body = await readJsonBody(request, deps.limits.maxBodyBytes)
+  return body.ok ? use(body.value) : errorResponse(body.status, body.issue)
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** R26: streams exports as NDJSON; the first one is pulled before answering, so a storage failure is still a 503. */
+const ndjson = async (exports: AsyncIterable<unknown>): Promise<Response> => {
+  const iterator = exports[Symbol.asyncIterator]()
+  const first = await iterator.next()
+  const encoder = new TextEncoder()
+  let pending: IteratorResult<unknown> | null = first
+  const stream = new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      const next = pending ?? (await iterator.next())
+      pending = null
+      if (next.done === true) controller.close()
+      else controller.enqueue(encoder.encode(`${JSON.stringify(next.value)}\n`))
+    },
+    cancel: async () => {
+      await iterator.return?.()
+    },
+  })
+  return new Response(stream, { status: 200, headers: { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' } })
+}
+
+/** The routes of the HTTP surface, first match wins. */
+export const routes = (deps: RouteDeps): readonly Route[] => [
+  {
+    label: '/healthz',
+    pattern: /^\/healthz$/,
+    auth: false,
+    methods: { GET: async () => jsonResponse(200, { ok: true }) },
+  },
+  {
+    label: '/v1/inputs',
+    pattern: /^\/v1\/inputs$/,
+    auth: true,
+    methods: {
+      POST: ({ request, apps }) =>
+        withBody(deps, request, async (body) => {
+          if (Array.isArray(body) && body.length > deps.limits.maxBatchSize) {
+            return errorResponse(413, { path: 'inputs', rule: 'S3', message: `a batch holds at most ${deps.limits.maxBatchSize} inputs` })
+          }
+          const report = await scopedIngest(deps.registry, body, apps)
+          return report.refused !== undefined ? errorResponse(413, report.refused) : jsonResponse(200, report)
+        }),
+    },
+  },
+  {
+    label: '/v1/users/export/ids',
+    pattern: /^\/v1\/users\/export\/ids$/,
+    auth: true,
+    methods: {
+      POST: ({ request }) =>
+        withBody(deps, request, async (body) => {
+          const ids = isRecord(body) ? body['external_ids'] : undefined
+          if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) {
+            return bad({ path: 'body.external_ids', rule: 'S3', message: 'must be a list of user ids' })
+          }
+          if (ids.length > deps.limits.maxBatchSize) {
+            return errorResponse(413, { path: 'body.external_ids', rule: 'S3', message: `holds at most ${deps.limits.maxBatchSize} ids` })
+          }
+          return jsonResponse(200, { users: await deps.registry.exportUsers(ids) })
+        }),
+    },
+  },
+  {
+    label: '/v1/users/export/segment',
+    pattern: /^\/v1\/users\/export\/segment$/,
+    auth: true,
+    methods: {
+      POST: ({ request }) =>
+        withBody(deps, request, async (body) => {
+          const name = isRecord(body) ? body['segment'] : undefined
+          if (typeof name !== 'string') return bad({ path: 'body.segment', rule: 'S3', message: 'must be a segment name' })
+          const segment = parseSegment(name)
+          if (segment._tag === 'Left') return bad({ ...segment.left, path: `body.${segment.left.path}` })
+          return ndjson(deps.registry.exportSegment(segment.right))
+        }),
+    },
+  },
+  {
+    label: '/v1/users/:id/profile',
+    pattern: /^\/v1\/users\/([^/]+)\/profile$/,
+    auth: true,
+    methods: {
+      GET: async ({ params }) => {
+        const profile = await deps.registry.profile(params[0] as string)
+        return profile === null ? errorResponse(404, { path: 'userId', rule: 'R25', message: 'no such user' }) : jsonResponse(200, profile)
+      },
+    },
+  },
+  {
+    label: '/v1/users/:id/subscription',
+    pattern: /^\/v1\/users\/([^/]+)\/subscription$/,
+    auth: true,
+    methods: {
+      POST: ({ request, params }) =>
+        withBody(deps, request, async (body) => {
+          const userId = params[0] as string
+          const state = isRecord(body) ? body['state'] : undefined
+          const input = { type: 'subscription_set', at: new Date(deps.clock.now()).toISOString(), userId, state }
+          const report = await deps.registry.ingest(input)
+          const issue = report.refused ?? report.rejected[0]?.issues[0]
+          if (issue !== undefined) {
+            // The client sent a path parameter and a body, not an input: point at those.
+            const path = issue.path.startsWith('input.userId') ? 'userId' : issue.path.replace(/^input/, 'body')
+            return bad({ ...issue, path })
+          }
+          return jsonResponse(200, await deps.registry.profile(userId))
+        }),
+    },
+  },
+  {
+    label: '/v1/lookup',
+    pattern: /^\/v1\/lookup$/,
+    auth: true,
+    methods: {
+      GET: async ({ url }) => {
+        const email = url.searchParams.getAll('email')
+        const phone = url.searchParams.getAll('phone')
+        if (email.length + phone.length !== 1) {
+          return bad({ path: 'query', rule: 'S3', message: 'needs exactly one of email or phone' })
+        }
+        const userId = await deps.registry.lookup(email[0] !== undefined ? { email: email[0] } : { phone: phone[0] as string })
+        return userId === null ? errorResponse(404, { path: email.length > 0 ? 'query.email' : 'query.phone', rule: 'D11', message: 'nobody holds it' }) : jsonResponse(200, { external_id: userId })
+      },
+    },
+  },
+]
