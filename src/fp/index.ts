@@ -50,5 +50,7 @@ export const toTaskEither = (registry: Registry): RegistryTE => ({
   exportUsers: lift(registry.exportUsers),
   lookup: lift(registry.lookup),
   changelog: lift(registry.changelog),
+  dispatchStats: lift(registry.dispatchStats),
+  idleTargets: lift(registry.idleTargets),
   close: lift(registry.close),
 })

@@ -16,6 +16,13 @@ export interface OutgoingPush {
   readonly collapseId?: string
   /** When the provider may drop the push, ms since the epoch. */
   readonly expiresAt?: number
+  /**
+   * The send this push belongs to (D6). An adapter should carry it to the device inside the
+   * payload's custom data (APNs top-level key, FCM `data`, the Web Push JSON body) under
+   * `dispatchId`, unless the payload already has one, so that the SDK can report the push
+   * received or opened (`delivery_reported`).
+   */
+  readonly dispatchId?: string
 }
 
 /** What the provider answered, before classification (§4). */

@@ -5,7 +5,7 @@ import { inputCodecs } from '../codecs/inputs.js'
 import type { Limits } from '../codecs/limits.js'
 import { defaultLimits } from '../codecs/limits.js'
 import type { App } from '../domain/app.js'
-import type { AppId, Instant, UserId } from '../domain/brand.js'
+import type { AppId, DispatchId, Instant, UserId } from '../domain/brand.js'
 import type { ChangelogEntry } from '../domain/changelog.js'
 import type { AppPolicy, Duration, PolicyOverrides } from '../domain/policy.js'
 import { resolvePolicy } from '../domain/policy.js'
@@ -18,7 +18,7 @@ import { RegistryConfigError } from './errors.js'
 import type { PendingEvent, RegistryEvents } from './events.js'
 import type { IngestReport } from './ingest.js'
 import { ingest } from './ingest.js'
-import type { Eligibility, Profile, QueryDeps, RegistrationSummary, Target, UserExport } from './queries.js'
+import type { DispatchStats, Eligibility, IdleTarget, Profile, QueryDeps, RegistrationSummary, Target, UserExport } from './queries.js'
 import * as q from './queries.js'
 import { guardedStorage } from './store.js'
 
@@ -74,6 +74,10 @@ export interface Registry {
   readonly lookup: (query: { readonly email: string } | { readonly phone: string }) => Promise<UserId | null>
   /** R9: a user's token changelog, oldest first. */
   readonly changelog: (userId: string) => Promise<ChangelogEntry[]>
+  /** The SDK's received / opened counts of one dispatch (`delivery_reported`), or `null` if unknown. */
+  readonly dispatchStats: (query: { readonly appId: string; readonly dispatchId: string }) => Promise<DispatchStats | null>
+  /** R14, R19: live tokens of an app last reported before `seenBefore` (ms since the epoch). */
+  readonly idleTargets: (query: { readonly appId: string; readonly seenBefore: number }) => Promise<IdleTarget[]>
   /** Listens to an event; emitted only after the store committed its cause. */
   readonly on: <K extends keyof RegistryEvents>(name: K, listener: (...args: RegistryEvents[K]) => void) => () => void
   /** The apps and resolved policies the registry runs with. */
@@ -140,6 +144,8 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     exportSegment: (segment) => q.exportSegment(deps, segment),
     lookup: (query) => q.lookup(deps, query),
     changelog: (userId) => q.changelog(deps, userId as UserId),
+    dispatchStats: ({ appId, dispatchId }) => q.dispatchStats(deps, appId as AppId, dispatchId as DispatchId),
+    idleTargets: ({ appId, seenBefore }) => q.idleTargets(deps, appId as AppId, seenBefore as Instant),
     on: (name, listener) => {
       emitter.on(name, listener as never)
       return () => {

@@ -1,10 +1,10 @@
 import type { App, Platform } from '../domain/app.js'
-import type { AppId, DeviceId, Instant, UserId } from '../domain/brand.js'
+import type { AppId, DeviceId, DispatchId, Instant, UserId } from '../domain/brand.js'
 import type { Capability } from '../domain/capability.js'
 import { canAlert } from '../domain/capability.js'
 import type { ChangelogEntry } from '../domain/changelog.js'
 import { entryUser } from '../domain/changelog.js'
-import type { ContactKind, ContactRecord, RecordKey, RegistrationRecord, TokenRecord, UserRecord } from '../domain/records.js'
+import type { ContactKind, ContactRecord, DispatchRecord, RecordKey, RegistrationRecord, TokenRecord, UserRecord } from '../domain/records.js'
 import { dispatchKey, registrationKey, tokenRecordKey, userKey } from '../domain/records.js'
 import { normalizeContact } from '../domain/contact.js'
 import type { ApnsEnvironment, SubscriptionState } from '../domain/input.js'
@@ -436,4 +436,53 @@ export const lookup = async (
   const users = await readUsers(deps, claims.map((c) => c.userId))
   const holder = claims.find((c) => users.get(c.userId)?.[contact]?.value === value)
   return holder?.userId ?? null
+}
+
+/** The SDK's delivery statistics of one dispatch (the seed's third sending step). */
+export interface DispatchStats {
+  readonly appId: AppId
+  readonly dispatchId: DispatchId
+  /** Devices that reported the push received (`delivery_reported`), each counted once. */
+  readonly received: number
+  /** Devices that reported it opened, each counted once. */
+  readonly opened: number
+}
+
+/** A dispatch's delivery statistics, or `null` when the registry holds nothing about it. */
+export const dispatchStats = async (deps: QueryDeps, appId: AppId, dispatchId: DispatchId): Promise<DispatchStats | null> => {
+  const [stored] = await deps.storage.read([dispatchKey(appId, dispatchId)])
+  if (stored === undefined) return null
+  const record = stored.record as DispatchRecord
+  return { appId, dispatchId, received: record.received.length, opened: record.opened.length }
+}
+
+/** A send target whose token was last reported at `lastSeenAt` (R17, R19). */
+export interface IdleTarget extends Target {
+  readonly lastSeenAt: Instant
+}
+
+/**
+ * R14, R19: the live tokens of `appId` whose last session or token report is before
+ * `seenBefore`: the devices uninstall tracking probes. Subscription state and capability are
+ * not considered (R27: a background push needs only an active token).
+ */
+export const idleTargets = async (deps: QueryDeps, appId: AppId, seenBefore: Instant): Promise<IdleTarget[]> => {
+  const now = deps.now()
+  const out: IdleTarget[] = []
+  for await (const page of registrationPages(deps, appId)) {
+    for (const record of page) {
+      const live = liveOf(deps, record, now)
+      if (live === null || live.reportedAt >= seenBefore) continue
+      out.push({
+        appId,
+        deviceId: record.deviceId,
+        token: live.token,
+        capability: live.capability,
+        owners: record.view.owners,
+        lastSeenAt: live.reportedAt,
+        ...(live.environment === undefined ? {} : { environment: live.environment }),
+      })
+    }
+  }
+  return out
 }

@@ -1,0 +1,216 @@
+import type { AnswerClass } from '../../domain/answer.js'
+import { classifyAnswer } from '../../domain/answer.js'
+import type { AppId, DeviceId, DispatchId } from '../../domain/brand.js'
+import type { ApnsEnvironment, ProviderAnswer } from '../../domain/input.js'
+import type { PushToken } from '../../domain/token.js'
+import { redact } from '../../domain/token.js'
+import type { Clock } from '../../ports/clock.js'
+import type { OutgoingPush, ProviderPort, ProviderReply } from '../../ports/provider.js'
+import type { IngestReport } from '../ingest.js'
+import { answerInput, cleanReply, domainAnswer, loggableReason } from './answer-input.js'
+import { CredentialGate, failedAlike } from './credential-stop.js'
+import type { CredentialStop, DispatchReport, Outcome } from './dispatch-report.js'
+import { Tally } from './dispatch-report.js'
+import type { DispatchEventName, DispatchEvents } from './events.js'
+import { Feedback } from './feedback.js'
+import type { RetryPolicy } from './retry.js'
+import { planRetry } from './retry.js'
+import { forEachBounded } from './worker-pool.js'
+
+/** One token a dispatch sends to. */
+export interface DispatchTarget {
+  readonly deviceId: DeviceId
+  readonly token: PushToken
+  /** S4: an APNs token goes to its own environment only. */
+  readonly environment?: ApnsEnvironment
+}
+
+/** What the dispatch engine runs with; the dispatcher builds it once. */
+export interface EngineDeps {
+  readonly clock: Clock
+  readonly retry: RetryPolicy
+  readonly concurrency: number
+  readonly sleep: (ms: number) => Promise<void>
+  readonly random: () => number
+  readonly alikeThreshold: number
+  readonly feedbackBatchSize: number
+  readonly ingest: (inputs: unknown[]) => Promise<IngestReport>
+  readonly emit: <K extends DispatchEventName>(name: K, payload: DispatchEvents[K][0]) => void
+  readonly stats: (appId: AppId, dispatchId: DispatchId) => Promise<{ readonly received: number; readonly opened: number } | null>
+}
+
+/** One dispatch, its targets already resolved and deduplicated. */
+export interface DispatchPlan<T extends DispatchTarget = DispatchTarget> {
+  readonly dispatchId: DispatchId
+  readonly appId: AppId
+  readonly kind: 'alert' | 'background'
+  readonly port: ProviderPort
+  readonly targets: readonly T[]
+  readonly payload: unknown
+  readonly collapseId?: string
+  readonly expiresAt?: number
+  /** More inputs to feed back with a target's `dead` answer (uninstall tracking, R14). */
+  readonly onDead?: (target: T, answer: ProviderAnswer) => readonly unknown[]
+}
+
+/** How one target ended: its outcome, and the last answer it got (none if never sent). */
+interface Final {
+  readonly outcome: Outcome
+  readonly answer: ProviderAnswer | null
+  readonly verdict: AnswerClass | null
+  readonly attempts: number
+}
+
+const outcomeOf: Readonly<Record<AnswerClass['class'], Outcome>> = {
+  delivered: 'delivered',
+  dead: 'dead',
+  ambiguous: 'ambiguous',
+  credentials: 'credentialsRejected',
+  payload: 'payloadRejected',
+  transient: 'transientFailed',
+}
+
+/**
+ * Sends one push to every target through one provider port (one credential), with bounded
+ * concurrency, and feeds every final answer back to the registry as a `provider_answer`, so
+ * that invalidation (R16, R17) and quarantine (R18, D6) happen through the registry's own
+ * transitions. Credentials stop the rest of the dispatch (R16, I10); transient answers are
+ * retried (R16); ambiguous answers are held to the end and withheld when the credential
+ * failed alike (R18).
+ */
+export const runDispatch = async <T extends DispatchTarget>(deps: EngineDeps, plan: DispatchPlan<T>): Promise<DispatchReport> => {
+  const startedAt = deps.clock.now()
+  const provider = plan.port.provider
+  const base = { dispatchId: plan.dispatchId, appId: plan.appId }
+  const tally = new Tally()
+  const gate = new CredentialGate()
+  const feedback = new Feedback(deps.ingest, deps.feedbackBatchSize)
+  const held: { readonly input: unknown; readonly answer: ProviderAnswer }[] = []
+  let credentialsAnswered = false
+
+  deps.emit('dispatch.started', { ...base, kind: plan.kind, provider, targeted: plan.targets.length })
+
+  const sendOne = async (target: T): Promise<Final> => {
+    const push: OutgoingPush = {
+      appId: plan.appId,
+      token: target.token,
+      kind: plan.kind,
+      payload: plan.payload,
+      dispatchId: plan.dispatchId,
+      ...(target.environment === undefined ? {} : { environment: target.environment }),
+      ...(plan.collapseId === undefined ? {} : { collapseId: plan.collapseId }),
+      ...(plan.expiresAt === undefined ? {} : { expiresAt: plan.expiresAt }),
+    }
+    let last: ProviderAnswer | null = null
+    let lastVerdict: AnswerClass | null = null
+    let attempts = 0
+    let waited = 0
+    let refreshed = false
+    for (;;) {
+      if (gate.isClosed) return { outcome: 'credentialsStopped', answer: last, verdict: lastVerdict, attempts }
+      attempts++
+      if (attempts === 1) tally.sent++
+      else tally.retries++
+      const reply = cleanReply(await safeSend(plan.port, push))
+      const answer = domainAnswer({ appId: plan.appId, token: target.token, provider, reply, dispatchId: plan.dispatchId, at: deps.clock.now() })
+      const verdict = classifyAnswer(answer)
+      tally.answers[verdict.class]++
+      last = answer
+      lastVerdict = verdict
+      // §4: APNs ExpiredProviderToken heals once the adapter mints a new JWT: one more try.
+      if (verdict.class === 'credentials' && verdict.refresh && !refreshed) {
+        refreshed = true
+        continue
+      }
+      if (verdict.class !== 'transient') return { outcome: outcomeOf[verdict.class], answer, verdict, attempts }
+      const next = planRetry(deps.retry, attempts, waited, reply.retryAfterSeconds, deps.random)
+      if (!next.retry) return { outcome: 'transientFailed', answer, verdict, attempts }
+      deps.emit('dispatch.retry', {
+        ...base,
+        deviceId: target.deviceId,
+        token: redact(target.token),
+        status: reply.status,
+        attempt: attempts,
+        delayMs: next.delayMs,
+      })
+      waited += next.delayMs
+      await deps.sleep(next.delayMs)
+    }
+  }
+
+  await forEachBounded(plan.targets, deps.concurrency, async (target) => {
+    const final = await sendOne(target)
+    tally.outcomes[final.outcome]++
+    const { answer, verdict } = final
+    if (answer === null || verdict === null) return
+    if (final.outcome === 'credentialsRejected') {
+      credentialsAnswered = true
+      if (gate.close(stopOf('credentials', answer))) deps.emit('dispatch.credentials_stopped', { ...base, provider, ...stopOf('credentials', answer) })
+    }
+    const reason = loggableReason(answer.reason, answer.token)
+    deps.emit('dispatch.answer', {
+      ...base,
+      deviceId: target.deviceId,
+      token: redact(target.token),
+      class: verdict.class,
+      outcome: final.outcome,
+      status: answer.status,
+      ...(reason === undefined ? {} : { reason }),
+      attempts: final.attempts,
+    })
+    const input = answerInput(answer)
+    if (verdict.class === 'ambiguous') {
+      held.push({ input, answer })
+      return
+    }
+    const more = verdict.class === 'dead' && plan.onDead !== undefined ? plan.onDead(target, answer) : []
+    await feedback.add(input, ...more)
+  })
+
+  const counts = { delivered: tally.outcomes.delivered, dead: tally.outcomes.dead, ambiguous: held.length, credentialsAnswered }
+  const withheld = failedAlike(counts, deps.alikeThreshold)
+  let credentialStop: CredentialStop | null = gate.stop
+  const firstHeld = held[0]
+  if (withheld && credentialStop === null && firstHeld !== undefined) {
+    credentialStop = stopOf('ambiguous_alike', firstHeld.answer)
+    deps.emit('dispatch.credentials_stopped', { ...base, provider, ...credentialStop })
+  }
+  if (!withheld) await feedback.add(...held.map((h) => h.input))
+  await feedback.flush()
+  tally.feedbackRejected = feedback.rejected
+  const stats = await deps.stats(plan.appId, plan.dispatchId)
+  const report = tally.report({
+    dispatchId: plan.dispatchId,
+    appId: plan.appId,
+    kind: plan.kind,
+    provider,
+    targeted: plan.targets.length,
+    withheld,
+    credentialStop,
+    received: stats?.received ?? 0,
+    opened: stats?.opened ?? 0,
+    startedAt,
+    finishedAt: deps.clock.now(),
+  })
+  deps.emit('dispatch.finished', report)
+  return report
+}
+
+const stopOf = (cause: CredentialStop['cause'], answer: ProviderAnswer): CredentialStop => {
+  const reason = loggableReason(answer.reason, answer.token)
+  return { cause, status: answer.status, ...(reason === undefined ? {} : { reason }) }
+}
+
+/**
+ * The port contract says an adapter never throws for an answer or a network failure; one that
+ * does anyway (a bug) is treated as "no HTTP answer", which is retried and never invalidates.
+ * Its error is not kept: an adapter's message may quote the token (S2).
+ */
+const safeSend = async (port: ProviderPort, push: OutgoingPush): Promise<ProviderReply> => {
+  try {
+    const reply = await port.send(push)
+    return typeof reply === 'object' && reply !== null ? reply : { status: 0 }
+  } catch {
+    return { status: 0 }
+  }
+}
