@@ -106,9 +106,9 @@ const classifyFcm = (
     case 200:
       return delivered
     case 404:
-      return reason === undefined || reason === 'UNREGISTERED' || reason === 'NOT_FOUND'
-        ? dead
-        : unrecognised
+      // Only FCM's own verdict on the token is evidence: a bare 404 or `NOT_FOUND` is also
+      // what a wrong project id or a misrouted request gets, and must not end every token.
+      return reason === 'UNREGISTERED' ? dead : unrecognised
     case 400:
       return namesTheToken.test(`${reason ?? ''} ${detail ?? ''}`) ? ambiguous : payload
     case 401:

@@ -164,6 +164,9 @@ describe('classifyAnswer: answers §4 does not list', () => {
       ['apns', 410, undefined, unrecognised],
       ['apns', 403, 'SomethingNew', unrecognised],
       ['fcm', 404, 'SOMETHING_ELSE', unrecognised],
+      // A wrong project id or path gets a 404 too: only UNREGISTERED speaks of the token.
+      ['fcm', 404, undefined, unrecognised],
+      ['fcm', 404, 'NOT_FOUND', unrecognised],
       ['fcm', 302, undefined, unrecognised],
       ['webpush', 302, undefined, unrecognised],
       ['hms', 404, 'NotRegistered', unrecognised],
