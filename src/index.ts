@@ -8,7 +8,7 @@
 export { createRegistry } from './registry/create-registry.js'
 export type { AppConfig, PolicyOptions, Registry, RegistryOptions } from './registry/create-registry.js'
 export type { IngestReport, Rejection } from './registry/ingest.js'
-export type { DispatchStats, Eligibility, IdleTarget, Profile, RegistrationSummary, Target, UserExport } from './registry/queries.js'
+export type { DispatchStats, Eligibility, IdleTarget, Profile, ReadScope, RegistrationSummary, Target, UserExport } from './registry/queries.js'
 export type { RegistryEvents, TokenEvent } from './registry/events.js'
 export { ContentionError, RegistryConfigError, StorageError } from './registry/errors.js'
 
@@ -77,6 +77,7 @@ export type { Issue, RuleId } from './codecs/issue.js'
 export type { Limits } from './codecs/limits.js'
 export { defaultLimits } from './codecs/limits.js'
 export { parseSegment } from './codecs/segment.js'
+export { endpointProblem } from './codecs/endpoint.js'
 
 export type { Clock } from './ports/clock.js'
 export { fixedClock, systemClock } from './ports/clock.js'

@@ -1,4 +1,4 @@
-import type { Clock, Registry } from 'push-registry'
+import type { Clock, ReadScope, Registry } from 'push-registry'
 import { parseSegment } from 'push-registry'
 import type { HttpIssue } from './http-error.js'
 import { errorResponse, jsonResponse } from './http-error.js'
@@ -34,6 +34,13 @@ export interface Route {
 
 const bad = (issue: HttpIssue): Response => errorResponse(400, issue)
 
+/**
+ * R4, I8: a key reads only its own apps' registrations. Users are shared across apps, so a key
+ * still sees a user's id, subscription state and contact fields, never another app's devices,
+ * tokens or changelog.
+ */
+const scopeOf = (apps: ReadonlySet<string>): ReadScope => ({ apps: [...apps] })
+
 /** Reads a JSON body, or answers why not. */
 const withBody = async (deps: RouteDeps, request: Request, use: (body: unknown) => Promise<Response>): Promise<Response> => {
   const body = await readJsonBody(request, deps.limits.maxBodyBytes)
@@ -60,6 +67,18 @@ const ndjson = async (exports: AsyncIterable<unknown>): Promise<Response> => {
     },
   })
   return new Response(stream, { status: 200, headers: { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' } })
+}
+
+/**
+ * R11: an explicit change of a user's subscription state, ingested as a `subscription_set`
+ * input at the handler's clock. The one path both `POST /v1/users/{id}/subscription` and the
+ * profile page's form take. Answers the first issue of a rejected input (paths as the registry
+ * gives them: `input.userId`, `input.state`), or `null` once applied.
+ */
+export const setSubscription = async (deps: Pick<RouteDeps, 'registry' | 'clock'>, userId: string, state: unknown): Promise<HttpIssue | null> => {
+  const input = { type: 'subscription_set', at: new Date(deps.clock.now()).toISOString(), userId, state }
+  const report = await deps.registry.ingest(input)
+  return report.refused ?? report.rejected[0]?.issues[0] ?? null
 }
 
 /** The routes of the HTTP surface, first match wins. */
@@ -90,7 +109,7 @@ export const routes = (deps: RouteDeps): readonly Route[] => [
     pattern: /^\/v1\/users\/export\/ids$/,
     auth: true,
     methods: {
-      POST: ({ request }) =>
+      POST: ({ request, apps }) =>
         withBody(deps, request, async (body) => {
           const ids = isRecord(body) ? body['external_ids'] : undefined
           if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) {
@@ -99,7 +118,7 @@ export const routes = (deps: RouteDeps): readonly Route[] => [
           if (ids.length > deps.limits.maxBatchSize) {
             return errorResponse(413, { path: 'body.external_ids', rule: 'S3', message: `holds at most ${deps.limits.maxBatchSize} ids` })
           }
-          return jsonResponse(200, { users: await deps.registry.exportUsers(ids) })
+          return jsonResponse(200, { users: await deps.registry.exportUsers(ids, scopeOf(apps)) })
         }),
     },
   },
@@ -108,13 +127,16 @@ export const routes = (deps: RouteDeps): readonly Route[] => [
     pattern: /^\/v1\/users\/export\/segment$/,
     auth: true,
     methods: {
-      POST: ({ request }) =>
+      POST: ({ request, apps }) =>
         withBody(deps, request, async (body) => {
           const name = isRecord(body) ? body['segment'] : undefined
           if (typeof name !== 'string') return bad({ path: 'body.segment', rule: 'S3', message: 'must be a segment name' })
           const segment = parseSegment(name)
           if (segment._tag === 'Left') return bad({ ...segment.left, path: `body.${segment.left.path}` })
-          return ndjson(deps.registry.exportSegment(segment.right))
+          if (segment.right.kind === 'foregroundPushEnabledForApp' && !apps.has(segment.right.appId)) {
+            return errorResponse(403, { path: 'body.segment', rule: 'R4', message: 'names an app this API key may not read' })
+          }
+          return ndjson(deps.registry.exportSegment(segment.right, scopeOf(apps)))
         }),
     },
   },
@@ -123,8 +145,8 @@ export const routes = (deps: RouteDeps): readonly Route[] => [
     pattern: /^\/v1\/users\/([^/]+)\/profile$/,
     auth: true,
     methods: {
-      GET: async ({ params }) => {
-        const profile = await deps.registry.profile(params[0] as string)
+      GET: async ({ params, apps }) => {
+        const profile = await deps.registry.profile(params[0] as string, scopeOf(apps))
         return profile === null ? errorResponse(404, { path: 'userId', rule: 'R25', message: 'no such user' }) : jsonResponse(200, profile)
       },
     },
@@ -134,19 +156,17 @@ export const routes = (deps: RouteDeps): readonly Route[] => [
     pattern: /^\/v1\/users\/([^/]+)\/subscription$/,
     auth: true,
     methods: {
-      POST: ({ request, params }) =>
+      POST: ({ request, params, apps }) =>
         withBody(deps, request, async (body) => {
           const userId = params[0] as string
           const state = isRecord(body) ? body['state'] : undefined
-          const input = { type: 'subscription_set', at: new Date(deps.clock.now()).toISOString(), userId, state }
-          const report = await deps.registry.ingest(input)
-          const issue = report.refused ?? report.rejected[0]?.issues[0]
-          if (issue !== undefined) {
+          const issue = await setSubscription(deps, userId, state)
+          if (issue !== null) {
             // The client sent a path parameter and a body, not an input: point at those.
             const path = issue.path.startsWith('input.userId') ? 'userId' : issue.path.replace(/^input/, 'body')
             return bad({ ...issue, path })
           }
-          return jsonResponse(200, await deps.registry.profile(userId))
+          return jsonResponse(200, await deps.registry.profile(userId, scopeOf(apps)))
         }),
     },
   },

@@ -18,7 +18,7 @@ import { RegistryConfigError } from './errors.js'
 import type { PendingEvent, RegistryEvents } from './events.js'
 import type { IngestReport } from './ingest.js'
 import { ingest } from './ingest.js'
-import type { DispatchStats, Eligibility, IdleTarget, Profile, QueryDeps, RegistrationSummary, Target, UserExport } from './queries.js'
+import type { DispatchStats, Eligibility, IdleTarget, Profile, QueryDeps, ReadScope, RegistrationSummary, Target, UserExport } from './queries.js'
 import * as q from './queries.js'
 import { guardedStorage } from './store.js'
 
@@ -60,20 +60,20 @@ export interface Registry {
   readonly ingest: (input: unknown) => Promise<IngestReport>
   /** Every known registration, or one app's, with its state now. */
   readonly registrations: (appId?: string) => Promise<RegistrationSummary[]>
-  /** R21–R24: the users in a segment now. */
-  readonly segment: (segment: Segment) => Promise<UserId[]>
+  /** R21–R24: the users in a segment now; with `scope`, only its apps' registrations count (R4, I8). */
+  readonly segment: (segment: Segment, scope?: ReadScope) => Promise<UserId[]>
   /** R27, I6: where a default (or overridden) send of `kind` to `appId` would go now. */
   readonly targets: (query: { readonly appId: string; readonly kind: 'alert' | 'background'; readonly eligibility?: Eligibility }) => Promise<Target[]>
-  /** R25: a user's profile, or `null` if the user is unknown. */
-  readonly profile: (userId: string) => Promise<Profile | null>
-  /** R26: exports of the given users (unknown ids are left out). */
-  readonly exportUsers: (userIds: readonly string[]) => Promise<UserExport[]>
-  /** R26: a segment's exports, streamed. */
-  readonly exportSegment: (segment: Segment) => AsyncIterable<UserExport>
+  /** R25: a user's profile, or `null` if the user is unknown; with `scope`, only its apps' devices and changelog. */
+  readonly profile: (userId: string, scope?: ReadScope) => Promise<Profile | null>
+  /** R26: exports of the given users (unknown ids are left out); with `scope`, only its apps' tokens. */
+  readonly exportUsers: (userIds: readonly string[], scope?: ReadScope) => Promise<UserExport[]>
+  /** R26: a segment's exports, streamed; `scope` narrows both the segment and the exports. */
+  readonly exportSegment: (segment: Segment, scope?: ReadScope) => AsyncIterable<UserExport>
   /** D11: the user who holds an email address or phone number, or `null`. */
   readonly lookup: (query: { readonly email: string } | { readonly phone: string }) => Promise<UserId | null>
   /** R9: a user's token changelog, oldest first. */
-  readonly changelog: (userId: string) => Promise<ChangelogEntry[]>
+  readonly changelog: (userId: string, scope?: ReadScope) => Promise<ChangelogEntry[]>
   /** The SDK's received / opened counts of one dispatch (`delivery_reported`), or `null` if unknown. */
   readonly dispatchStats: (query: { readonly appId: string; readonly dispatchId: string }) => Promise<DispatchStats | null>
   /** R14, R19: live tokens of an app last reported before `seenBefore` (ms since the epoch). */
@@ -137,13 +137,13 @@ export const createRegistry = (options: RegistryOptions): Registry => {
   return {
     ingest: (input) => ingest(ingestDeps, input),
     registrations: (appId) => q.registrations(deps, appId as AppId | undefined),
-    segment: (segment) => q.segment(deps, segment),
+    segment: (segment, scope) => q.segment(deps, segment, scope),
     targets: ({ appId, kind, eligibility }) => q.targets(deps, appId as AppId, kind, eligibility),
-    profile: (userId) => q.profile(deps, userId as UserId),
-    exportUsers: (userIds) => q.exportUsers(deps, userIds as readonly UserId[]),
-    exportSegment: (segment) => q.exportSegment(deps, segment),
+    profile: (userId, scope) => q.profile(deps, userId as UserId, scope),
+    exportUsers: (userIds, scope) => q.exportUsers(deps, userIds as readonly UserId[], scope),
+    exportSegment: (segment, scope) => q.exportSegment(deps, segment, scope),
     lookup: (query) => q.lookup(deps, query),
-    changelog: (userId) => q.changelog(deps, userId as UserId),
+    changelog: (userId, scope) => q.changelog(deps, userId as UserId, scope),
     dispatchStats: ({ appId, dispatchId }) => q.dispatchStats(deps, appId as AppId, dispatchId as DispatchId),
     idleTargets: ({ appId, seenBefore }) => q.idleTargets(deps, appId as AppId, seenBefore as Instant),
     on: (name, listener) => {

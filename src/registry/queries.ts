@@ -88,6 +88,24 @@ export interface Eligibility {
   readonly capabilities?: readonly Capability[]
 }
 
+/**
+ * R4, I8: narrows a read to some apps, as an app's API key sees the registry: registrations of
+ * other apps are left out of segments, exports, profiles and changelogs. Users stay global
+ * (a user id names a person of the host, not of one app); without `apps` a read sees every app.
+ */
+export interface ReadScope {
+  readonly apps?: readonly string[]
+}
+
+/** Whether a read of `scope` may see registrations of `appId`. */
+type InScope = (appId: AppId) => boolean
+
+const inScopeOf = (scope: ReadScope | undefined): InScope => {
+  if (scope?.apps === undefined) return () => true
+  const apps = new Set<string>(scope.apps)
+  return (appId) => apps.has(appId)
+}
+
 const pageSize = 4096
 
 /** Every stored registration (of one app), page by page. */
@@ -169,8 +187,9 @@ const holdsProvisional = 4
  * each user is visited once with their subscription state at hand, so no set of a million
  * users has to be built to remove duplicates.
  */
-export const segment = async (deps: QueryDeps, spec: Segment): Promise<UserId[]> => {
+export const segment = async (deps: QueryDeps, spec: Segment, scope?: ReadScope): Promise<UserId[]> => {
   const now = deps.now()
+  const inScope = inScopeOf(scope)
   const out: UserId[] = []
   for await (const page of userPages(deps)) {
     if (spec.kind === 'pushSubscription') {
@@ -179,7 +198,7 @@ export const segment = async (deps: QueryDeps, spec: Segment): Promise<UserId[]>
       continue
     }
     if (spec.kind === 'uninstalled') {
-      for (const e of await exportPage(deps, page, now)) {
+      for (const e of await exportPage(deps, page, now, inScope)) {
         if (e.uninstalled_at === undefined) continue
         const at = Date.parse(e.uninstalled_at)
         if (at >= spec.from && at < spec.to) out.push(e.external_id)
@@ -187,12 +206,13 @@ export const segment = async (deps: QueryDeps, spec: Segment): Promise<UserId[]>
       continue
     }
     const appId = spec.kind === 'foregroundPushEnabledForApp' ? spec.appId : undefined
-    const found = await deps.storage.read(registrationRefs(page, appId))
+    const counts = (ref: { readonly appId: AppId }): boolean => (appId === undefined || ref.appId === appId) && inScope(ref.appId)
+    const found = await deps.storage.read(registrationRefs(page, counts))
     let next = 0
     for (const user of page) {
       let bits = 0
       for (const ref of user.registrations) {
-        if (appId !== undefined && ref.appId !== appId) continue
+        if (!counts(ref)) continue
         const record = found[next++]?.record as RegistrationRecord | undefined
         // I5: only registrations the user still owns count.
         if (record === undefined || !record.view.owners.includes(user.userId)) continue
@@ -220,11 +240,11 @@ const inSegment = (kind: Segment['kind'], bits: number, user: UserRecord): boole
   }
 }
 
-/** The keys of the registrations (of one app) a page of users was seen on, user by user. */
-const registrationRefs = (users: readonly UserRecord[], appId?: AppId): RecordKey[] => {
+/** The keys of the registrations a page of users was seen on that `counts`, user by user. */
+const registrationRefs = (users: readonly UserRecord[], counts: (ref: { readonly appId: AppId }) => boolean): RecordKey[] => {
   const keys: RecordKey[] = []
   for (const user of users) {
-    for (const ref of user.registrations) if (appId === undefined || ref.appId === appId) keys.push(registrationKey(ref.appId, ref.deviceId))
+    for (const ref of user.registrations) if (counts(ref)) keys.push(registrationKey(ref.appId, ref.deviceId))
   }
   return keys
 }
@@ -280,8 +300,8 @@ export const targets = async (
   return out
 }
 
-const readRegistrations = async (deps: QueryDeps, users: readonly UserRecord[]): Promise<Map<string, RegistrationRecord>> => {
-  const keys = users.flatMap((u) => u.registrations.map((r) => registrationKey(r.appId, r.deviceId)))
+const readRegistrations = async (deps: QueryDeps, users: readonly UserRecord[], inScope: InScope = () => true): Promise<Map<string, RegistrationRecord>> => {
+  const keys = users.flatMap((u) => u.registrations.flatMap((r) => (inScope(r.appId) ? [registrationKey(r.appId, r.deviceId)] : [])))
   const found = await deps.storage.read(keys)
   const out = new Map<string, RegistrationRecord>()
   for (const stored of found) {
@@ -293,15 +313,15 @@ const readRegistrations = async (deps: QueryDeps, users: readonly UserRecord[]):
 }
 
 /** R26, D10: exports of a page of users. */
-const exportPage = async (deps: QueryDeps, users: readonly UserRecord[], now: Instant): Promise<UserExport[]> => {
-  const registrationsByRef = await readRegistrations(deps, users)
+const exportPage = async (deps: QueryDeps, users: readonly UserRecord[], now: Instant, inScope: InScope): Promise<UserExport[]> => {
+  const registrationsByRef = await readRegistrations(deps, users, inScope)
   return users.map((user) => {
     const tokens: UserExport['push_tokens'][number][] = []
     let uninstalledAt = -Infinity
     for (const ref of user.registrations) {
       const record = registrationsByRef.get(`${ref.appId}\u0000${ref.deviceId}`)
       const app = deps.catalog.app(ref.appId)
-      if (record === undefined || app === undefined || !record.view.owners.includes(user.userId)) continue
+      if (record === undefined || app === undefined || !inScope(ref.appId) || !record.view.owners.includes(user.userId)) continue
       const live = liveOf(deps, record, now)
       if (live !== null) {
         tokens.push({ app: app.name, platform: app.platform, token: live.token, device_id: record.deviceId, notifications_enabled: canAlert(live.capability) })
@@ -319,25 +339,25 @@ const exportPage = async (deps: QueryDeps, users: readonly UserRecord[], now: In
 }
 
 /** R26: exports of the given users; unknown ids are left out. */
-export const exportUsers = async (deps: QueryDeps, userIds: readonly UserId[]): Promise<UserExport[]> => {
+export const exportUsers = async (deps: QueryDeps, userIds: readonly UserId[], scope?: ReadScope): Promise<UserExport[]> => {
   const users = [...(await readUsers(deps, userIds)).values()]
-  return exportPage(deps, users, deps.now())
+  return exportPage(deps, users, deps.now(), inScopeOf(scope))
 }
 
 /** R26: the exports of a segment's users, streamed page by page. */
-export async function* exportSegment(deps: QueryDeps, spec: Segment): AsyncGenerator<UserExport> {
-  const members = await segment(deps, spec)
+export async function* exportSegment(deps: QueryDeps, spec: Segment, scope?: ReadScope): AsyncGenerator<UserExport> {
+  const members = await segment(deps, spec, scope)
   for (let i = 0; i < members.length; i += pageSize) {
-    yield* await exportUsers(deps, members.slice(i, i + pageSize))
+    yield* await exportUsers(deps, members.slice(i, i + pageSize), scope)
   }
 }
 
 /** R9, I7: a user's changelog, in R20 order, across every registration they were seen on. */
-export const changelog = async (deps: QueryDeps, userId: UserId): Promise<ChangelogEntry[]> => {
+export const changelog = async (deps: QueryDeps, userId: UserId, scope?: ReadScope): Promise<ChangelogEntry[]> => {
   const user = (await readUsers(deps, [userId])).get(userId)
   if (user === undefined) return []
   const now = deps.now()
-  const records = [...(await readRegistrations(deps, [user])).values()]
+  const records = [...(await readRegistrations(deps, [user], inScopeOf(scope))).values()]
   const histories: ChangelogEntry[][] = []
   for (const record of records) {
     const app = deps.catalog.app(record.appId)
@@ -397,12 +417,14 @@ const registrationHistory = async (
 }
 
 /** R25, D2: a user's profile at `now`; `null` for a user the registry never saw. */
-export const profile = async (deps: QueryDeps, userId: UserId): Promise<Profile | null> => {
+export const profile = async (deps: QueryDeps, userId: UserId, scope?: ReadScope): Promise<Profile | null> => {
   const user = (await readUsers(deps, [userId])).get(userId)
   if (user === undefined) return null
   const now = deps.now()
-  const records = await readRegistrations(deps, [user])
+  const inScope = inScopeOf(scope)
+  const records = await readRegistrations(deps, [user], inScope)
   const devices = user.registrations.flatMap((ref) => {
+    if (!inScope(ref.appId)) return []
     const record = records.get(`${ref.appId}\u0000${ref.deviceId}`)
     const app = deps.catalog.app(ref.appId)
     if (record === undefined || app === undefined) return []
@@ -416,7 +438,7 @@ export const profile = async (deps: QueryDeps, userId: UserId): Promise<Profile 
     email: user.email?.value ?? null,
     phone: user.phone?.value ?? null,
     devices,
-    changelog: await changelog(deps, userId),
+    changelog: await changelog(deps, userId, scope),
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { androidKey, apnsToken, call, fcmToken, iosKey, session, setup, snapshot } from './support.js'
+import { androidKey, apnsToken, bothKey, call, fcmToken, iosKey, request, session, setup, snapshot } from './support.js'
 
 describe('per-app API keys (R4, I8)', () => {
   it('R4: inputs for an app the key may not use are rejected at their index and not applied; the others are', async () => {
@@ -47,5 +47,53 @@ describe('per-app API keys (R4, I8)', () => {
     const answer = await call(handler, 'POST', '/v1/inputs', { key: iosKey, body: [session('IOS', 'd1', 'kim', apnsToken('a'))] })
     expect(answer.body).toMatchObject({ accepted: 0, rejected: [{ index: 0, issues: [{ rule: 'R4' }] }] })
     expect(await registry.registrations()).toEqual([])
+  })
+
+  describe('reads', () => {
+    const seeded = async () => {
+      const context = setup()
+      await call(context.handler, 'POST', '/v1/inputs', {
+        key: bothKey,
+        body: [session('ios', 'd1', 'kim', apnsToken('a')), session('android', 'p1', 'kim', fcmToken('k')), session('android', 'p2', 'lee', fcmToken('l'))],
+      })
+      return context
+    }
+    const tokensOf = (body: unknown): string[] => JSON.stringify(body).match(/fcm-[a-z]-|a{64}/g) ?? []
+
+    it("I8: a profile read with app A's key shows A's devices and changelog, never B's", async () => {
+      const { handler } = await seeded()
+      const answer = await call(handler, 'GET', '/v1/users/kim/profile', { key: iosKey })
+      const profile = answer.body as { devices: { appId: string }[]; changelog: { appId: string }[] }
+      expect(answer.status).toBe(200)
+      expect(profile.devices.map((d) => d.appId)).toEqual(['ios'])
+      expect(profile.changelog.length).toBeGreaterThan(0)
+      expect(profile.changelog.every((e) => e.appId === 'ios')).toBe(true)
+      const both = (await call(handler, 'GET', '/v1/users/kim/profile', { key: bothKey })).body as { devices: { appId: string }[] }
+      expect(both.devices.map((d) => d.appId).sort()).toEqual(['android', 'ios'])
+    })
+
+    it("I8: an export by ids with app A's key carries only A's tokens", async () => {
+      const { handler } = await seeded()
+      const answer = await call(handler, 'POST', '/v1/users/export/ids', { key: iosKey, body: { external_ids: ['kim', 'lee'] } })
+      expect(tokensOf(answer.body)).toEqual([apnsToken('a')])
+      const android = await call(handler, 'POST', '/v1/users/export/ids', { key: androidKey, body: { external_ids: ['kim'] } })
+      expect(tokensOf(android.body)).toEqual(['fcm-k-'])
+    })
+
+    it("R4: a segment export naming app B with app A's key is a 403 naming the rule", async () => {
+      const { handler } = await seeded()
+      const answer = await call(handler, 'POST', '/v1/users/export/segment', { key: iosKey, body: { segment: 'foregroundPushEnabledForApp:android' } })
+      expect(answer.status).toBe(403)
+      expect(answer.body).toEqual({ error: { path: 'body.segment', rule: 'R4', message: expect.any(String) } })
+    })
+
+    it("I8: a cross-app segment exported with app A's key counts and shows only A's registrations", async () => {
+      const { handler } = await seeded()
+      const answer = await handler.fetch(request('POST', '/v1/users/export/segment', { key: iosKey, body: { segment: 'backgroundOrForegroundPushEnabled' } }))
+      const lines = (await answer.text()).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { external_id: string })
+      // lee holds only an Android token: with the iOS key he is not in the segment at all.
+      expect(lines.map((u) => u.external_id)).toEqual(['kim'])
+      expect(tokensOf(lines)).toEqual([apnsToken('a')])
+    })
   })
 })
