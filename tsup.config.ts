@@ -3,19 +3,51 @@ import { defineConfig } from 'tsup'
 // Adapters import the core through its package name, as an outside author would, so the
 // package name stays external: the built adapter resolves `push-registry` at run time through
 // the package's own `exports` map instead of carrying a second copy of the core.
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    'fp/index': 'src/fp/index.ts',
-    'http/index': 'src/http/index.ts',
-    'testing/index': 'src/testing/index.ts',
-    'adapters/memory/index': 'adapters/memory/index.ts',
-    'adapters/postgres/index': 'adapters/postgres/index.ts',
+const external = [
+  'push-registry',
+  'push-registry/testing',
+  'push-registry/http',
+  'push-registry/memory',
+  'push-registry/postgres',
+  'fp-ts',
+  'io-ts',
+  'eventemitter3',
+  'vitest',
+  'fast-check',
+  'pg',
+  '@electric-sql/pglite',
+  'web-push',
+]
+
+// The two builds run side by side, so neither cleans: `npm run build` empties dist first.
+export default defineConfig([
+  {
+    entry: {
+      index: 'src/index.ts',
+      'fp/index': 'src/fp/index.ts',
+      'http/index': 'src/http/index.ts',
+      'testing/index': 'src/testing/index.ts',
+      'adapters/memory/index': 'adapters/memory/index.ts',
+      'adapters/postgres/index': 'adapters/postgres/index.ts',
+      'adapters/fcm/index': 'adapters/fcm/index.ts',
+      'adapters/webpush/index': 'adapters/webpush/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    external,
   },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  external: ['push-registry', 'push-registry/testing', 'fp-ts', 'io-ts', 'eventemitter3', 'vitest', 'fast-check', 'pg', '@electric-sql/pglite'],
-})
+  // The command line is an ES module program, not a library: no CJS twin, no declarations.
+  // It imports the library through the package name, so it carries no copy of the core.
+  {
+    entry: { 'cli/main': 'adapters/cli/main.ts' },
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    external,
+  },
+])

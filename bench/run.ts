@@ -217,16 +217,38 @@ const printHeap = (registry: number, floor: number, raw: number): void => {
   )
 }
 
-console.log(
-  `push-registry bench: node ${process.version}, BENCH_N=${ingestCount}, BENCH_REGISTRATIONS=${registrationCount}, BENCH_REPS=${reps}`,
-)
-await benchIngest()
-await benchLargeStore()
+/**
+ * The suites, in the order a bare `npm run bench` runs them. `npm run bench -- apns webpush`
+ * runs only the named ones. Each suite is imported lazily, so a run loads only what it measures.
+ */
+const suites: Readonly<Record<string, () => Promise<void>>> = {
+  core: async () => {
+    console.log(
+      `push-registry bench: node ${process.version}, BENCH_N=${ingestCount}, BENCH_REGISTRATIONS=${registrationCount}, BENCH_REPS=${reps}`,
+    )
+    await benchIngest()
+    await benchLargeStore()
+  },
+  // PostgreSQL figures need a server: skipped, with a word, when none is configured.
+  postgres: async () => {
+    const pgUrl = process.env.PUSH_REGISTRY_PG_URL
+    if (pgUrl === undefined || pgUrl === '') {
+      console.log('postgres: skipped (set PUSH_REGISTRY_PG_URL to measure the PostgreSQL adapter)')
+      return
+    }
+    const { benchPostgres, postgresBenchSettings } = await import('./postgres.js')
+    await benchPostgres(postgresBenchSettings(pgUrl))
+  },
+  'cli-ingest': async () => (await import('./cli-ingest.js')).benchCliIngest(),
+  webpush: async () => (await import('./webpush.js')).benchWebPush(),
+}
 
-// PostgreSQL figures (bench/postgres.ts) when a server is configured; imported lazily so that a
-// run without one loads neither pg nor PGlite.
-const pgUrl = process.env.PUSH_REGISTRY_PG_URL
-if (pgUrl !== undefined && pgUrl !== '') {
-  const { benchPostgres, postgresBenchSettings } = await import('./postgres.js')
-  await benchPostgres(postgresBenchSettings(pgUrl))
+const asked = process.argv.slice(2)
+const unknown = asked.filter((name) => !(name in suites))
+if (unknown.length > 0) {
+  console.error(`unknown bench suite(s): ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}`)
+  process.exit(2)
+}
+for (const name of asked.length > 0 ? asked : Object.keys(suites)) {
+  await (suites[name] as () => Promise<void>)()
 }

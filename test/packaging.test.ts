@@ -16,7 +16,7 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
 let consumer = ''
 
 beforeAll(() => {
-  execFileSync('npx', ['tsup', '--silent'], { cwd: root, stdio: 'pipe' })
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' })
   consumer = mkdtempSync(join(tmpdir(), 'push-registry-consumer-'))
   mkdirSync(join(consumer, 'node_modules'))
   symlinkSync(root, join(consumer, 'node_modules', 'push-registry'), 'dir')

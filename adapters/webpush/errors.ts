@@ -1,0 +1,8 @@
+/**
+ * The adapter was configured wrongly (VAPID keys that do not parse or do not match, a subject
+ * that is neither `mailto:` nor `https:`, a lifetime above RFC 8292's 24 hours). Thrown by
+ * `createWebPushProvider` only, never by `send`; its message never contains a key.
+ */
+export class WebPushConfigError extends Error {
+  override readonly name = 'WebPushConfigError'
+}
