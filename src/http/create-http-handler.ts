@@ -9,6 +9,9 @@ import { defaultHttpLimits } from './limits.js'
 import { nodeAdapter } from './node-adapter.js'
 import type { Route } from './routes.js'
 import { routes } from './routes.js'
+import { uiRoutes } from './ui/ui-routes.js'
+import type { UiOptions } from './ui/ui-options.js'
+import { resolveUiOptions } from './ui/ui-options.js'
 
 /** Options of {@link createHttpHandler}. */
 export interface HttpHandlerOptions {
@@ -22,6 +25,11 @@ export interface HttpHandlerOptions {
   readonly clock?: Clock
   /** Receives one line per request: method, route pattern, status, milliseconds. Never bodies, keys or tokens (S2). */
   readonly log?: (line: string) => void
+  /**
+   * Mounts the profile page for support staff under `/ui` (see docs/profile-page.md): operators
+   * sign in with their own secret, never an API key. Without it, `/ui` is a 404.
+   */
+  readonly ui?: UiOptions
 }
 
 /** The handler, as a Fetch function and as a `node:http` request listener. */
@@ -59,11 +67,14 @@ const decodeParams = (match: RegExpExecArray): string[] | null => {
  * const handler = createHttpHandler({ registry, keys: { [process.env.IOS_KEY!]: ['ios'] } })
  * createServer(handler.node).listen(8080)
  * ```
+ * @throws UiConfigError when `ui` is given with options that cannot work (no operator, a short secret).
  */
 export const createHttpHandler = (options: HttpHandlerOptions): HttpHandler => {
   const limits: HttpLimits = { ...defaultHttpLimits, ...options.limits }
   const check = keyCheck(options.keys)
-  const table: readonly Route[] = routes({ registry: options.registry, clock: options.clock ?? systemClock, limits })
+  const clock = options.clock ?? systemClock
+  const ui = options.ui === undefined ? [] : uiRoutes({ registry: options.registry, clock, options: resolveUiOptions(options.ui) })
+  const table: readonly Route[] = [...routes({ registry: options.registry, clock, limits }), ...ui]
   const log = options.log
 
   const route = async (request: Request): Promise<Answer> => {

@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto'
+
+/**
+ * The page's only style, inline so the page needs no second request and no build step; the
+ * Content-Security-Policy allows exactly this text by its hash, so no injected style applies.
+ */
+export const stylesheet = `
+:root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #d8dde6; --accent: #2456c8; --bg: #f5f7fa; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
+header { display: flex; align-items: center; gap: 1rem; padding: .6rem 1.5rem; background: var(--ink); color: #fff; }
+header a { color: #fff; font-weight: 600; text-decoration: none; }
+header .who { margin-left: auto; color: #c9d1e0; }
+header form { margin: 0; }
+main { max-width: 60rem; margin: 0 auto; padding: 1.2rem 1.5rem 3rem; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .8rem 1.2rem 1rem; margin: 1rem 0; }
+h1 { font-size: 1.5rem; margin: .8rem 0 .2rem; }
+h2 { font-size: 1.05rem; margin: .2rem 0 .6rem; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .4rem 0 0; }
+dt { color: var(--muted); }
+dd { margin: 0; }
+form.inline { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+input, select, button { font: inherit; padding: .3rem .55rem; border: 1px solid var(--line); border-radius: 5px; }
+input[type=search], input[type=text], input[type=password] { min-width: 18rem; }
+button { background: var(--accent); border-color: var(--accent); color: #fff; cursor: pointer; }
+header button { background: transparent; border-color: #6b7487; }
+.state { display: inline-block; padding: .05rem .5rem; border-radius: 999px; background: #e7ecf7; font-weight: 600; }
+.notice { padding: .5rem .8rem; border-radius: 6px; background: #e5f4e9; border: 1px solid #9fd3ad; }
+.problem { padding: .5rem .8rem; border-radius: 6px; background: #fbeaea; border: 1px solid #e3a3a3; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { color: var(--muted); font-weight: 500; }
+.line { font-weight: 600; }
+.line.none { color: var(--muted); }
+.tag { font-size: .8rem; padding: 0 .4rem; border-radius: 4px; background: #fff3cd; }
+ol.timeline { list-style: none; margin: 0; padding: 0 0 0 1rem; border-left: 2px solid var(--line); }
+ol.timeline li { position: relative; padding: .3rem 0 .6rem .8rem; }
+ol.timeline li::before { content: ""; position: absolute; left: -1.42rem; top: .65rem; width: .7rem; height: .7rem; border-radius: 50%; background: var(--accent); }
+ol.timeline li.invalidated::before { background: #c0392b; }
+ol.timeline time { color: var(--muted); font-variant-numeric: tabular-nums; margin-right: .6rem; }
+.kind { font-weight: 600; }
+code { font: .9em ui-monospace, SFMono-Regular, Menlo, monospace; background: var(--bg); padding: 0 .25rem; border-radius: 3px; }
+.muted { color: var(--muted); }
+`
+
+/** The `style-src` source that admits {@link stylesheet} and nothing else. */
+export const stylesheetSource = `'sha256-${createHash('sha256').update(stylesheet, 'utf8').digest('base64')}'`

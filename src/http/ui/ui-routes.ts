@@ -1,0 +1,182 @@
+import type { Clock, Registry } from 'push-registry'
+import { ContentionError, StorageError } from 'push-registry'
+import type { Route, RouteContext } from '../routes.js'
+import { setSubscription } from '../routes.js'
+import { readCookies, sessionCookie, setCookie, signInCookie } from './cookies.js'
+import { htmlResponse, redirect } from './html-response.js'
+import type { Chrome } from './layout.js'
+import { messagePage } from './message-page.js'
+import { checkOperator } from './operator-check.js'
+import { profilePage, userPath } from './profile-page.js'
+import { readForm } from './read-form.js'
+import { searchPage } from './search-page.js'
+import type { Session } from './session.js'
+import { csrfMatches, csrfToken, isNonce, newNonce, openSession, readSession, signInToken, signInTokenMatches } from './session.js'
+import { signInPage } from './sign-in-page.js'
+import type { ResolvedUiOptions } from './ui-options.js'
+
+/** What the page's routes need. */
+export interface UiDeps {
+  readonly registry: Registry
+  /** Session expiry, and the time a subscription change is recorded at (as the API route does). */
+  readonly clock: Clock
+  readonly options: ResolvedUiOptions
+}
+
+type Handler = (context: RouteContext) => Promise<Response>
+
+/** The sign-in form's nonce lives for an hour: long enough to type a secret, short enough to go stale. */
+const signInNonceSeconds = 60 * 60
+
+const formFailure = (status: 400 | 413 | 415): Response =>
+  htmlResponse(status, messagePage(null, 'Bad request', status === 415 ? 'This page only accepts its own HTML forms.' : 'The form could not be read.'))
+
+/**
+ * A storage failure becomes a 503 page rather than the API's JSON error: the reader is a
+ * person. Anything else is left to the handler's 500.
+ */
+const guarded =
+  (handle: Handler): Handler =>
+  async (context) => {
+    try {
+      return await handle(context)
+    } catch (error) {
+      if (error instanceof StorageError || error instanceof ContentionError) {
+        const response = htmlResponse(503, messagePage(null, 'Unavailable', 'The registry is unavailable; try again in a moment.'))
+        response.headers.set('retry-after', '1')
+        return response
+      }
+      throw error
+    }
+  }
+
+/**
+ * The profile page's routes (`/ui…`). They carry `auth: false` because an API key never opens
+ * them: each checks the operator's session cookie itself, and every form post its CSRF token.
+ */
+export const uiRoutes = (deps: UiDeps): readonly Route[] => {
+  const { registry, clock, options } = deps
+  const cookies = (request: Request): ReadonlyMap<string, string> => readCookies(request.headers.get('cookie'))
+  const sessionOf = (request: Request): Session | null => readSession(options, cookies(request).get(sessionCookie), clock.now())
+  const chromeOf = (session: Session): Chrome => ({ operator: session.operator, csrf: csrfToken(options, session) })
+  const appName = (appId: string): string => registry.apps.find((app) => app.appId === appId)?.name ?? appId
+
+  /** Signed-in operators only; anyone else, whatever the method, goes to the sign-in form and changes nothing. */
+  const signedIn =
+    (handle: (context: RouteContext, session: Session) => Promise<Response>): Handler =>
+    async (context) => {
+      const session = sessionOf(context.request)
+      return session === null ? redirect('/ui/sign-in') : handle(context, session)
+    }
+
+  /** A form post of a signed-in operator whose CSRF field matches the session; else 403 and nothing changes. */
+  const posted =
+    (handle: (context: RouteContext, session: Session, fields: URLSearchParams) => Promise<Response>): Handler =>
+    signedIn(async (context, session) => {
+      const form = await readForm(context.request)
+      if (!form.ok) return formFailure(form.status)
+      if (!csrfMatches(options, session, form.fields.get('csrf'))) {
+        return htmlResponse(403, messagePage(chromeOf(session), 'Forbidden', 'This form is not from your current session (CSRF check failed). Nothing was changed: reload the page and try again.'))
+      }
+      return handle(context, session, form.fields)
+    })
+
+  const find = async (query: string): Promise<string | null> => {
+    const asId = async (): Promise<string | null> => ((await registry.profile(query)) === null ? null : query)
+    if (query.includes('@')) return (await registry.lookup({ email: query })) ?? (await asId())
+    return (await asId()) ?? (await registry.lookup({ phone: query }))
+  }
+
+  const home: Handler = signedIn(async (_, session) => htmlResponse(200, searchPage(chromeOf(session), null)))
+
+  return [
+    { label: '/ui', pattern: /^\/ui\/?$/, auth: false, methods: { GET: guarded(home) } },
+    {
+      label: '/ui/sign-in',
+      pattern: /^\/ui\/sign-in$/,
+      auth: false,
+      methods: {
+        GET: guarded(async ({ request }) => {
+          if (sessionOf(request) !== null) return redirect('/ui')
+          const existing = cookies(request).get(signInCookie)
+          const nonce = isNonce(existing) ? existing : newNonce()
+          return htmlResponse(200, signInPage(signInToken(options, nonce), null), [setCookie(signInCookie, nonce, signInNonceSeconds, options.secureCookies)])
+        }),
+        POST: guarded(async ({ request }) => {
+          const form = await readForm(request)
+          if (!form.ok) return formFailure(form.status)
+          const nonce = cookies(request).get(signInCookie)
+          if (!signInTokenMatches(options, nonce, form.fields.get('csrf'))) {
+            return htmlResponse(403, messagePage(null, 'Forbidden', 'This sign-in form has expired or is not from this site. Open the sign-in page again.'))
+          }
+          const operator = checkOperator(options.operators, form.fields.get('operator') ?? '', form.fields.get('secret') ?? '')
+          if (operator === null) {
+            // The same answer for an unknown name and a wrong secret.
+            return htmlResponse(401, signInPage(signInToken(options, nonce as string), 'Unknown operator or wrong secret.'))
+          }
+          const { cookie } = openSession(options, operator, clock.now())
+          return redirect('/ui', [
+            setCookie(sessionCookie, cookie, Math.floor(options.sessionTtlMs / 1000), options.secureCookies),
+            setCookie(signInCookie, '', 0, options.secureCookies),
+          ])
+        }),
+      },
+    },
+    {
+      label: '/ui/sign-out',
+      pattern: /^\/ui\/sign-out$/,
+      auth: false,
+      methods: { POST: guarded(posted(async () => redirect('/ui/sign-in', [setCookie(sessionCookie, '', 0, options.secureCookies)]))) },
+    },
+    {
+      label: '/ui/search',
+      pattern: /^\/ui\/search$/,
+      auth: false,
+      methods: {
+        GET: guarded(
+          signedIn(async ({ url }, session) => {
+            const query = (url.searchParams.get('q') ?? '').trim().slice(0, 320)
+            if (query === '') return redirect('/ui')
+            const userId = await find(query)
+            return userId === null ? htmlResponse(404, searchPage(chromeOf(session), query)) : redirect(userPath(userId))
+          }),
+        ),
+      },
+    },
+    {
+      label: '/ui/users/:id',
+      pattern: /^\/ui\/users\/([^/]+)$/,
+      auth: false,
+      methods: {
+        GET: guarded(
+          signedIn(async ({ url, params }, session) => {
+            const profile = await registry.profile(params[0] as string)
+            if (profile === null) return htmlResponse(404, messagePage(chromeOf(session), 'Not found', 'No user has this external id.'))
+            return htmlResponse(200, profilePage({ chrome: chromeOf(session), profile, appName, saved: url.searchParams.get('saved') === '1' }))
+          }),
+        ),
+      },
+    },
+    {
+      label: '/ui/users/:id/subscription',
+      pattern: /^\/ui\/users\/([^/]+)\/subscription$/,
+      auth: false,
+      methods: {
+        POST: guarded(
+          posted(async ({ params }, session, fields) => {
+            const userId = params[0] as string
+            // Unlike the API, the page only changes users it can show: a mistyped id must not create one (D11).
+            if ((await registry.profile(userId)) === null) {
+              return htmlResponse(404, messagePage(chromeOf(session), 'Not found', 'No user has this external id. Nothing was changed.'))
+            }
+            const issue = await setSubscription({ registry, clock }, userId, fields.get('state'))
+            if (issue !== null) {
+              return htmlResponse(400, messagePage(chromeOf(session), 'Not changed', `The subscription state was refused: ${issue.message} (${issue.rule}). Nothing was changed.`))
+            }
+            return redirect(`${userPath(userId)}?saved=1`)
+          }),
+        ),
+      },
+    },
+  ]
+}

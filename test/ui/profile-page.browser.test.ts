@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join, resolve } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { redact } from 'push-registry'
+import { iphoneToken, iphoneTokenAfterReinstall, kimEmail, storyTokens } from './charlie-and-kim-story.js'
+import type { UiSetup } from './support.js'
+import { operator, operatorSecret, storySetup } from './support.js'
+
+/**
+ * The profile page in a real browser: Debian's Chromium driven by playwright-core. `.ci/run`
+ * installs Chromium, so under CI=true a missing binary fails the run instead of skipping.
+ */
+const executablePath = '/usr/bin/chromium'
+const hasChromium = existsSync(executablePath)
+const ci = process.env['CI'] === 'true'
+const artifacts = resolve(import.meta.dirname, '../../test-artifacts')
+
+if (!hasChromium && !ci) console.warn(`test/ui/profile-page.browser.test.ts skipped: ${executablePath} is missing (apt-get install chromium; CI installs it)`)
+
+describe.skipIf(!hasChromium && !ci)('the profile page in Chromium', () => {
+  let setup: UiSetup
+  let server: Server
+  let browser: Browser
+  let page: Page
+  let base = ''
+  const problems: string[] = []
+
+  beforeAll(async () => {
+    if (!hasChromium) throw new Error(`CI=true but ${executablePath} is missing: .ci/run should have installed Debian's chromium`)
+    setup = await storySetup()
+    server = createServer(setup.handler.node)
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } })
+    // A style or form the CSP blocks shows up as a console error: the page must need none.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().includes('favicon')) problems.push(message.text())
+    })
+    page.on('pageerror', (error) => problems.push(error.message))
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    if (server?.listening) {
+      server.close()
+      await once(server, 'close')
+    }
+    await setup?.registry.close()
+  })
+
+  it('sends an unauthenticated visitor to the sign-in form, and signs the operator in', async () => {
+    await page.goto(`${base}/ui`)
+    expect(new URL(page.url()).pathname).toBe('/ui/sign-in')
+    await page.fill('#operator', operator)
+    await page.fill('#secret', operatorSecret)
+    await Promise.all([page.waitForURL(`${base}/ui`), page.click('button:has-text("Sign in")')])
+    expect(await page.textContent('header .who')).toContain(operator)
+  })
+
+  it('finds Kim by email and shows her Engagement line (R25)', async () => {
+    await page.fill('#q', kimEmail)
+    await Promise.all([page.waitForURL(`${base}/ui/users/kim`), page.click('button:has-text("Search")')])
+    expect(await page.textContent('h1')).toBe('kim')
+    expect(await page.locator('#engagement td.line').allTextContents()).toEqual(['Foreground: MyApp (iOS)'])
+    expect(await page.textContent('#subscription-state')).toBe('subscribed')
+  })
+
+  it("shows Kim's token changelog as a timeline, tokens redacted (R9, S2)", async () => {
+    const items = (await page.locator('#changelog li').allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim())
+    expect(items).toHaveLength(3)
+    expect(items[0]).toMatch(new RegExp(`^2026-01-02 18:00:00 UTC transferred in — token ${redact(iphoneToken)} .* from charlie to kim$`))
+    expect(items[1]).toMatch(/invalidated dead .* from kim to nobody$/)
+    expect(items[2]).toMatch(new RegExp(`registered — token ${redact(iphoneTokenAfterReinstall)} .* to kim$`))
+    const content = await page.content()
+    for (const token of storyTokens) expect(content).not.toContain(token)
+  })
+
+  it('changes the subscription through the form and shows the change (R11)', async () => {
+    await page.selectOption('#state', 'unsubscribed')
+    await Promise.all([page.waitForURL(`${base}/ui/users/kim?saved=1`), page.click('button:has-text("Change subscription")')])
+    expect(await page.textContent('#subscription-state')).toBe('unsubscribed')
+    expect(await page.textContent('.notice')).toContain('saved')
+    expect((await setup.registry.profile('kim'))?.subscription).toBe('unsubscribed')
+    // The inline stylesheet applied: the CSP admits it by hash.
+    expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(245, 247, 250)')
+    mkdirSync(artifacts, { recursive: true })
+    await page.screenshot({ path: join(artifacts, 'profile-page.png'), fullPage: true })
+  })
+
+  it("follows the changelog to Charlie: -- on the iPhone Kim took and on the uninstalled Pixel (R8, R14, R25)", async () => {
+    await Promise.all([page.waitForURL(`${base}/ui/users/charlie`), page.click('#changelog a:has-text("charlie")')])
+    expect(await page.locator('#engagement td.line').allTextContents()).toEqual(['--', '--'])
+    expect(await page.textContent('#subscription-state')).toBe('opted_in')
+    const items = (await page.locator('#changelog li').allInnerTexts()).join('\n')
+    expect(items).toMatch(/transferred out .* from charlie to kim/)
+    expect(items).toMatch(/invalidated uninstalled .* MyApp \(Android\)/)
+    await page.screenshot({ path: join(artifacts, 'profile-page-charlie.png'), fullPage: true })
+    expect(problems).toEqual([])
+  })
+})
