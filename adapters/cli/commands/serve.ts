@@ -1,0 +1,81 @@
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createHttpHandler } from 'push-registry/http'
+import { failure, usageError } from '../cli-error.js'
+import type { CliIo } from '../cli-io.js'
+import { say } from '../cli-io.js'
+import type { ExitCode } from '../exit-codes.js'
+import { exitCodes } from '../exit-codes.js'
+import { openRegistry } from '../open-registry.js'
+import { describeStore } from '../open-store.js'
+import { expectPositionals, integerOption, parseOptions, registryOptions } from '../parse-options.js'
+
+const options = {
+  ...registryOptions,
+  port: { type: 'string' },
+  host: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const
+
+/**
+ * `push-registry serve`: the HTTP API of `push-registry/http` on `node:http`, until the signal
+ * (SIGINT/SIGTERM in `main.ts`) aborts; then the server stops accepting, finishes the requests
+ * in flight, and the registry closes its storage.
+ */
+export const serveCommand = async (args: readonly string[], io: CliIo): Promise<ExitCode> => {
+  const { values, positionals } = parseOptions('serve', args, options)
+  expectPositionals('serve', positionals, [])
+  const port = integerOption('serve', 'port', values.port ?? io.env['PORT'], 8080, 0, 65_535)
+  const host = values.host ?? '127.0.0.1'
+  const { registry, config, store } = await openRegistry(io, values)
+  try {
+    if (Object.keys(config.keys).length === 0) {
+      throw usageError(`serve: no API key configured: add "keys": { "<appId>": "<secret>" } to ${config.path} or set PUSH_REGISTRY_KEYS`)
+    }
+    const handler = createHttpHandler({ registry, keys: config.keys, ...(values.quiet === true ? {} : { log: (line: string) => say(io, line) }) })
+    const server = createServer(handler.node)
+    await listen(server, port, host)
+    const address = server.address() as AddressInfo
+    const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    say(io, `serve: listening on http://${shown}:${address.port} (${describeStore(store)})`)
+    await stopped(io.signal, server)
+    say(io, 'serve: stopping')
+    if (server.listening) {
+      const closed = once(server, 'close')
+      server.close()
+      // Keep-alive connections with no request in flight would hold `close` back indefinitely.
+      server.closeIdleConnections()
+      await closed
+    }
+    return exitCodes.ok
+  } finally {
+    await registry.close()
+  }
+}
+
+type Server = ReturnType<typeof createServer>
+
+/** Starts listening; a port in use or a bad host is a runtime failure naming them. */
+const listen = (server: Server, port: number, host: string): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening)
+      reject(failure(`serve: cannot listen on ${host}:${port} (${error.code ?? error.message})`))
+    }
+    const onListening = (): void => {
+      server.off('error', onError)
+      resolve()
+    }
+    server.once('error', onError)
+    server.once('listening', onListening)
+    server.listen(port, host)
+  })
+
+/** Resolves when the signal aborts or the server closes on its own. */
+const stopped = (signal: AbortSignal | undefined, server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve()
+    signal?.addEventListener('abort', () => resolve(), { once: true })
+    server.once('close', () => resolve())
+  })

@@ -1,0 +1,58 @@
+import pg from 'pg'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { Workspace } from './support.js'
+import { iosSession, jsonl, parseNdjson, workspace } from './support.js'
+
+const url = process.env['PUSH_REGISTRY_PG_URL']
+const required = process.env['CI'] === 'true'
+const schema = `cli_${Math.random().toString(36).slice(2, 10)}`
+let ws: Workspace | undefined
+
+afterAll(async () => {
+  ws?.dispose()
+  if (url === undefined) return
+  const pool = new pg.Pool({ connectionString: url })
+  await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+  await pool.end()
+})
+
+if (url === undefined && !required) console.warn('PUSH_REGISTRY_PG_URL is not set: skipping the CLI tests against a PostgreSQL server')
+
+describe.skipIf(url === undefined && !required)('push-registry migrate --db (PostgreSQL server)', () => {
+  it('CI=true requires PUSH_REGISTRY_PG_URL', () => {
+    expect(url, 'CI=true but PUSH_REGISTRY_PG_URL is not set').toBeDefined()
+  })
+
+  it('refuses to work on a schema that was never migrated (exit 1, naming the command to run)', async () => {
+    ws = workspace()
+    ws.write('in.jsonl', jsonl([iosSession(1)]))
+    const result = await ws.run(['ingest', 'in.jsonl', '--db', url as string, '--schema', schema])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(new RegExp(`the schema ${schema} .* lacks migrations 001: run \`push-registry migrate --db URL --schema ${schema}\` first`))
+  })
+
+  it('applies the migrations once and prints them; a second run applies nothing', async () => {
+    ws ??= workspace()
+    const first = await ws.run(['migrate', '--db', url as string, '--schema', schema])
+    expect(first).toMatchObject({ code: 0, stdout: 'applied 001 records\n' })
+    const second = await ws.run(['migrate', '--schema', schema], { env: { PUSH_REGISTRY_DB: url as string } })
+    expect(second).toMatchObject({ code: 0, stdout: '' })
+    expect(second.stderr).toMatch(/is up to date/)
+  })
+
+  it('ingests into the migrated schema and exports from it in another run', async () => {
+    ws ??= workspace()
+    ws.write('in.jsonl', jsonl([iosSession(1), iosSession(2)]))
+    expect((await ws.run(['ingest', 'in.jsonl', '--db', url as string, '--schema', schema, '--quiet'])).code).toBe(0)
+    const exported = await ws.run(['export', '--user', 'u1', '--user', 'u2', '--db', url as string, '--schema', schema, '--now', '2026-01-02T00:00:00Z'])
+    expect(parseNdjson(exported.stdout)).toHaveLength(2)
+  })
+
+  it('a server that cannot be reached is exit 1, with the password masked', async () => {
+    ws ??= workspace()
+    const result = await ws.run(['migrate', '--db', 'postgres://someone:s3cret-pw@127.0.0.1:1/none'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/cannot use PostgreSQL postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/none/)
+    expect(result.stderr).not.toContain('s3cret-pw')
+  })
+})

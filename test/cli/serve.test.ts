@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Workspace } from './support.js'
+import { capture, iosSession, workspace } from './support.js'
+
+let ws: Workspace
+afterEach(() => ws.dispose())
+
+const key = 'ios-key-0123456789abcdef'
+
+describe('push-registry serve', () => {
+  it('serves /healthz and the inputs route on 127.0.0.1, and closes cleanly when aborted (exit 0)', async () => {
+    ws = workspace()
+    const stop = new AbortController()
+    const stderr = capture()
+    const running = ws.run(['serve', '--port', '0'], { signal: stop.signal, stderr })
+    const [, url] = await stderr.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+) \(memory \(not persisted\)\)/)
+    try {
+      const health = await fetch(`${url as string}/healthz`)
+      expect(health.status).toBe(200)
+      expect(await health.json()).toEqual({ ok: true })
+      const anonymous = await fetch(`${url as string}/v1/inputs`, { method: 'POST', body: JSON.stringify(iosSession(1)) })
+      expect(anonymous.status).toBe(401)
+      const posted = await fetch(`${url as string}/v1/inputs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify([iosSession(1), iosSession(2)]),
+      })
+      expect(posted.status).toBe(200)
+      expect(await posted.json()).toMatchObject({ accepted: 2, rejected: [] })
+    } finally {
+      stop.abort()
+    }
+    const result = await running
+    expect(result.code).toBe(0)
+    // One log line per request, without bodies, keys or tokens (S2).
+    expect(result.stderr).toMatch(/GET \/healthz 200 \d+ms/)
+    expect(result.stderr).toMatch(/POST \/v1\/inputs 401/)
+    expect(result.stderr).not.toContain(key)
+    expect(result.stderr).toMatch(/serve: stopping/)
+  })
+
+  it('takes API keys from PUSH_REGISTRY_KEYS, and --quiet drops the request log', async () => {
+    ws = workspace({ apps: [{ appId: 'ios', name: 'MyApp (iOS)', platform: 'ios' }] })
+    const stop = new AbortController()
+    const stderr = capture()
+    const running = ws.run(['serve', '--port', '0', '--quiet'], { signal: stop.signal, stderr, env: { PUSH_REGISTRY_KEYS: JSON.stringify({ ios: 'env-key-0123456789abcdef' }) } })
+    const [, url] = await stderr.waitFor(/listening on (http:\/\/[^ ]+)/)
+    try {
+      const posted = await fetch(`${url as string}/v1/inputs`, { method: 'POST', headers: { authorization: 'Bearer env-key-0123456789abcdef', 'content-type': 'application/json' }, body: JSON.stringify(iosSession(3)) })
+      expect(posted.status).toBe(200)
+    } finally {
+      stop.abort()
+    }
+    const result = await running
+    expect(result.code).toBe(0)
+    expect(result.stderr).not.toMatch(/POST \/v1\/inputs/)
+  })
+
+  it('refuses to start without any API key (exit 2)', async () => {
+    ws = workspace({ apps: [{ appId: 'ios', name: 'MyApp (iOS)', platform: 'ios' }] })
+    const result = await ws.run(['serve', '--port', '0'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/no API key configured/)
+  })
+
+  it('a port already in use is a runtime failure (exit 1) naming it', async () => {
+    ws = workspace()
+    const stop = new AbortController()
+    const stderr = capture()
+    const first = ws.run(['serve', '--port', '0', '--quiet'], { signal: stop.signal, stderr })
+    const [, port] = await stderr.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/)
+    try {
+      const second = await ws.run(['serve', '--port', port as string])
+      expect(second.code).toBe(1)
+      expect(second.stderr).toContain(`cannot listen on 127.0.0.1:${port as string} (EADDRINUSE)`)
+    } finally {
+      stop.abort()
+    }
+    expect((await first).code).toBe(0)
+  })
+})
