@@ -13,7 +13,12 @@ describe('redact (S2)', () => {
 
   it('S2: a Web Push subscription is redacted through its endpoint, never showing its keys', () => {
     const shown = redact({ endpoint: 'https://fcm.googleapis.com/fcm/send/secret-part-XYZW', keys: { p256dh: 'P256', auth: 'AUTH' } })
-    expect(shown).toBe('https:…XYZW')
+    expect(shown).toBe('fcm.googleapis.com/…XYZW')
+  })
+
+  it('S2: a Web Push endpoint with a short path shows only its host', () => {
+    expect(redact('https://push.example.com/abc')).toBe('push.example.com/…')
+    expect(redact('https://user:secret@push.example.com/abc')).toBe('push.example.com/…')
   })
 
   it('S2: short values are masked entirely rather than mostly shown', () => {
