@@ -301,6 +301,6 @@ describe('createWebPushProvider against the loopback Web Push peer', () => {
 
   it('S2: the log has one line per refused or failed send, each with a redacted token', () => {
     expect(logLines.length).toBeGreaterThan(10)
-    for (const line of logLines) expect(line).toMatch(/^webpush ((\S{6}…\S{4}|\S*/…\S{0,4}|…) (refused locally|answered|network failure)|send failed in the adapter: \w+$)/)
+    for (const line of logLines) expect(line).toMatch(/^webpush ((\S{6}…\S{4}|\S*\/…\S{0,4}|…) (refused locally|answered|network failure)|send failed in the adapter: \w+$)/)
   })
 })
