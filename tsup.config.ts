@@ -29,6 +29,7 @@ export default defineConfig([
       'testing/index': 'src/testing/index.ts',
       'adapters/memory/index': 'adapters/memory/index.ts',
       'adapters/postgres/index': 'adapters/postgres/index.ts',
+      'adapters/apns/index': 'adapters/apns/index.ts',
       'adapters/fcm/index': 'adapters/fcm/index.ts',
       'adapters/webpush/index': 'adapters/webpush/index.ts',
     },

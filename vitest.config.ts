@@ -9,6 +9,7 @@ export default defineConfig({
       'push-registry/testing': here('./src/testing/index.ts'),
       'push-registry/memory': here('./adapters/memory/index.ts'),
       'push-registry/postgres': here('./adapters/postgres/index.ts'),
+      'push-registry/apns': here('./adapters/apns/index.ts'),
       'push-registry/fcm': here('./adapters/fcm/index.ts'),
       'push-registry/webpush': here('./adapters/webpush/index.ts'),
       'push-registry/fp': here('./src/fp/index.ts'),

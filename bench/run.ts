@@ -240,6 +240,7 @@ const suites: Readonly<Record<string, () => Promise<void>>> = {
     await benchPostgres(postgresBenchSettings(pgUrl))
   },
   'cli-ingest': async () => (await import('./cli-ingest.js')).benchCliIngest(),
+  apns: async () => (await import('./apns.js')).benchApns(),
   webpush: async () => (await import('./webpush.js')).benchWebPush(),
 }
 
