@@ -25,6 +25,12 @@ describe('buildMessage', () => {
     expect(message['webpush']).toEqual({ headers: { TTL: '91' } })
   })
 
+  it('the dispatchId rides in data so the SDK can report delivery for it, without overriding the payload', () => {
+    expect(messageOf({ dispatchId: 'd-1', payload: { data: { a: '1' } } })['data']).toEqual({ a: '1', dispatchId: 'd-1' })
+    expect(messageOf({ dispatchId: 'd-1', payload: { data: { dispatchId: 'mine' } } })['data']).toEqual({ dispatchId: 'mine' })
+    expect(messageOf({})['data']).toBeUndefined()
+  })
+
   it('an expiresAt already past gives a zero TTL, never a negative one', () => {
     expect(messageOf({ expiresAt: now - 10_000 })['android']?.['ttl']).toBe('0s')
   })

@@ -35,7 +35,8 @@ const refuse = (detail: string): BuiltMessage => ({
  *   push at priority 10);
  * - `collapseId` → `android.collapse_key`, `apns-collapse-id`, Web Push `Topic` (when it is a
  *   valid Topic);
- * - `expiresAt` → `android.ttl` (`"Ns"`), `apns-expiration` (s since the epoch), Web Push `TTL`.
+ * - `expiresAt` → `android.ttl` (`"Ns"`), `apns-expiration` (s since the epoch), Web Push `TTL`;
+ * - `dispatchId` → `data.dispatchId`, so the SDK can report `delivery_reported` for this dispatch.
  * A value the payload sets explicitly wins over these defaults, except the forced ones.
  */
 export const buildMessage = (push: OutgoingPush, now: number): BuiltMessage => {
@@ -82,6 +83,12 @@ export const buildMessage = (push: OutgoingPush, now: number): BuiltMessage => {
     android['ttl'] ??= `${ttlSeconds}s`
     apnsHeaders['apns-expiration'] ??= String(Math.max(0, Math.floor(push.expiresAt / 1000)))
     webpushHeaders['TTL'] ??= String(ttlSeconds)
+  }
+
+  if (push.dispatchId !== undefined) {
+    const data = copy(message['data'])
+    data['dispatchId'] ??= push.dispatchId
+    message['data'] = data
   }
 
   apns['headers'] = apnsHeaders

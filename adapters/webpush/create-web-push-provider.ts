@@ -2,7 +2,7 @@ import { Agent } from 'node:https'
 import type { Clock, OutgoingPush, ProviderPort, ProviderReply, WebPushSubscription } from 'push-registry'
 import { defaultLimits, endpointProblem, redact, systemClock } from 'push-registry'
 import webPush from 'web-push'
-import { maxPlaintextBytes, payloadBytes } from './payload-bytes.js'
+import { maxPlaintextBytes, payloadBytes, withDispatchId } from './payload-bytes.js'
 import type { UrgencyByKind } from './push-headers.js'
 import { defaultTtlSeconds, defaultUrgency, topicOf, ttlSeconds } from './push-headers.js'
 import { postPush } from './post-push.js'
@@ -98,7 +98,7 @@ export const createWebPushProvider = (options: WebPushProviderOptions): Provider
     if (push.kind !== 'alert' && push.kind !== 'background') {
       return refuse(token, 400, localReasons.invalidPush, 'kind must be alert or background')
     }
-    const plaintext = payloadBytes(push.payload)
+    const plaintext = payloadBytes(withDispatchId(push.payload, push.dispatchId))
     if (plaintext === undefined) return refuse(token, 400, localReasons.payloadNotEncodable, 'payload is not JSON-encodable')
     if (plaintext.length > maxPlaintextBytes) {
       return refuse(token, 413, localReasons.payloadTooLarge, `${plaintext.length} bytes, at most ${maxPlaintextBytes}`)

@@ -20,3 +20,14 @@ export const payloadBytes = (payload: unknown): Buffer | undefined => {
     return undefined
   }
 }
+
+/**
+ * The send's `dispatchId` added to a JSON object payload (unless it names one itself), so the
+ * service worker can report `delivery_reported` for this dispatch. Strings and bytes are the
+ * host's own format and go as they are.
+ */
+export const withDispatchId = (payload: unknown, dispatchId: string | undefined): unknown => {
+  if (dispatchId === undefined || typeof payload !== 'object' || payload === null) return payload
+  if (Array.isArray(payload) || payload instanceof Uint8Array || 'dispatchId' in payload) return payload
+  return { ...payload, dispatchId }
+}

@@ -82,6 +82,15 @@ describe('createWebPushProvider against the loopback Web Push peer', () => {
       expect(peer.received.at(-1)?.plaintext.toString()).toBe('hello')
     })
 
+    it("a JSON payload carries the send's dispatchId for the SDK's delivery report; strings and the payload's own id are kept", async () => {
+      await send(subscribe(), { payload: { title: 'hi' }, dispatchId: 'd-1' })
+      expect(JSON.parse(peer.received.at(-1)?.plaintext.toString() ?? '')).toEqual({ title: 'hi', dispatchId: 'd-1' })
+      await send(subscribe(), { payload: { dispatchId: 'mine' }, dispatchId: 'd-1' })
+      expect(JSON.parse(peer.received.at(-1)?.plaintext.toString() ?? '')).toEqual({ dispatchId: 'mine' })
+      await send(subscribe(), { dispatchId: 'd-1' })
+      expect(peer.received.at(-1)?.plaintext.toString()).toBe('hello')
+    })
+
     it('R16: 429 with Retry-After reports the delay to honour', async () => {
       const reply = await send(subscribe([{ status: 429, headers: { 'retry-after': '120' } }]))
       expect(reply).toMatchObject({ status: 429, retryAfterSeconds: 120 })
