@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import type { AppConfig, Issue, PolicyOptions } from 'push-registry'
 import { createRegistry, RegistryConfigError } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
-import type { ApiKeys } from 'push-registry/http'
+import type { ApiKeys, UiOptions } from 'push-registry/http'
 import { usageError } from './cli-error.js'
 import type { CliIo } from './cli-io.js'
 
@@ -15,9 +15,11 @@ export interface CliConfig {
   readonly policy: Readonly<Record<string, PolicyOptions>>
   /** Secret → the apps it may write for, as `createHttpHandler` takes them. */
   readonly keys: ApiKeys
+  /** The profile page's operators and session secret, for `serve`; absent: no page. */
+  readonly ui?: UiOptions
 }
 
-const topLevel = ['$schema', 'apps', 'policy', 'keys']
+const topLevel = ['$schema', 'apps', 'policy', 'keys', 'ui']
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
 
@@ -55,8 +57,21 @@ const keysOf = (raw: unknown, where: string, apps: readonly string[]): { keys: A
 }
 
 /**
+ * `ui: { operators: { name: secret }, sessionSecret, sessionTtlSeconds? }`, checked for shape
+ * here; `createHttpHandler` checks the strength of the secrets when `serve` builds it.
+ */
+const uiOf = (raw: unknown, where: string): { ui?: UiOptions; issues: Issue[] } => {
+  if (raw === undefined) return { issues: [] }
+  if (!isRecord(raw) || !isRecord(raw['operators'])) {
+    return { issues: [{ path: where, rule: 'S3', message: 'must be an object { "operators": { "<name>": "<secret>" }, "sessionSecret": "<secret>" }' }] }
+  }
+  return { ui: raw as unknown as UiOptions, issues: [] }
+}
+
+/**
  * Reads and checks the config file named by `--config`, env `PUSH_REGISTRY_CONFIG`, or
- * `./push-registry.json`; API keys from env `PUSH_REGISTRY_KEYS` replace the file's.
+ * `./push-registry.json`; API keys from env `PUSH_REGISTRY_KEYS` and the profile page's options
+ * from env `PUSH_REGISTRY_UI` (the same JSON shapes) replace the file's.
  *
  * @throws CliError (exit code 2) naming the file, and each field's path and rule.
  */
@@ -78,7 +93,7 @@ export const loadConfig = async (io: CliIo, option: string | undefined): Promise
   if (!isRecord(raw)) throw usageError(describe(path, [{ path: '(root)', rule: 'S3', message: 'must be an object { apps, policy?, keys? }' }]))
   const issues: Issue[] = Object.keys(raw)
     .filter((k) => !topLevel.includes(k))
-    .map((k) => ({ path: k, rule: 'S3', message: 'is not a known option (apps, policy, keys)' }))
+    .map((k) => ({ path: k, rule: 'S3', message: 'is not a known option (apps, policy, keys, ui)' }))
   issues.push(...coreIssues(raw['apps'], raw['policy']))
   const appIds = Array.isArray(raw['apps']) ? raw['apps'].flatMap((a: unknown) => (isRecord(a) && typeof a['appId'] === 'string' ? [a['appId']] : [])) : []
   const envKeys = io.env['PUSH_REGISTRY_KEYS']
@@ -93,11 +108,23 @@ export const loadConfig = async (io: CliIo, option: string | undefined): Promise
     keys = keysOf(parsed, 'env PUSH_REGISTRY_KEYS', appIds)
   } else keys = keysOf(raw['keys'], 'keys', appIds)
   issues.push(...keys.issues)
+  const envUi = io.env['PUSH_REGISTRY_UI']
+  let parsedUi: unknown = raw['ui']
+  if (envUi !== undefined && envUi !== '') {
+    try {
+      parsedUi = JSON.parse(envUi)
+    } catch {
+      parsedUi = null
+    }
+  }
+  const ui = uiOf(parsedUi, envUi !== undefined && envUi !== '' ? 'env PUSH_REGISTRY_UI' : 'ui')
+  issues.push(...ui.issues)
   if (issues.length > 0) throw usageError(describe(path, issues))
   return {
     path,
     apps: raw['apps'] as AppConfig[],
     policy: (raw['policy'] ?? {}) as Record<string, PolicyOptions>,
     keys: keys.keys,
+    ...(ui.ui === undefined ? {} : { ui: ui.ui }),
   }
 }

@@ -56,6 +56,37 @@ describe('push-registry serve', () => {
     expect(result.stderr).not.toMatch(/POST \/v1\/inputs/)
   })
 
+  it('mounts the profile page when the config names operators, and refuses weak page secrets (exit 2) without echoing them', async () => {
+    const apps = [{ appId: 'ios', name: 'MyApp (iOS)', platform: 'ios' }]
+    const ui = { operators: { ana: 'an-operator-secret-0123' }, sessionSecret: 'a-session-secret-of-at-least-32-characters' }
+    ws = workspace({ apps, keys: { ios: key }, ui })
+    const stop = new AbortController()
+    const stderr = capture()
+    const running = ws.run(['serve', '--port', '0'], { signal: stop.signal, stderr })
+    const [, url] = await stderr.waitFor(/profile page at (http:\/\/127\.0\.0\.1:\d+)\/ui/)
+    try {
+      const page = await fetch(`${url as string}/ui/sign-in`)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain('<form')
+    } finally {
+      stop.abort()
+    }
+    expect((await running).code).toBe(0)
+
+    ws.dispose()
+    ws = workspace({ apps, keys: { ios: key }, ui: { ...ui, sessionSecret: 'too-short-secret' } })
+    const weak = await ws.run(['serve', '--port', '0'])
+    expect(weak.code).toBe(2)
+    expect(weak.stderr).toMatch(/ui\.sessionSecret \(S3\) holds at least 32 characters/)
+    expect(weak.stderr).not.toContain('too-short-secret')
+
+    ws.dispose()
+    ws = workspace({ apps, keys: { ios: key }, ui: { operators: 'ana' } })
+    const malformed = await ws.run(['serve', '--port', '0'])
+    expect(malformed.code).toBe(2)
+    expect(malformed.stderr).toMatch(/ui \(S3\) must be an object/)
+  })
+
   it('refuses to start without any API key (exit 2)', async () => {
     ws = workspace({ apps: [{ appId: 'ios', name: 'MyApp (iOS)', platform: 'ios' }] })
     const result = await ws.run(['serve', '--port', '0'])

@@ -1,7 +1,8 @@
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createHttpHandler } from 'push-registry/http'
+import type { HttpHandler, HttpHandlerOptions } from 'push-registry/http'
+import { createHttpHandler, UiConfigError } from 'push-registry/http'
 import { failure, usageError } from '../cli-error.js'
 import type { CliIo } from '../cli-io.js'
 import { say } from '../cli-io.js'
@@ -33,12 +34,18 @@ export const serveCommand = async (args: readonly string[], io: CliIo): Promise<
     if (Object.keys(config.keys).length === 0) {
       throw usageError(`serve: no API key configured: add "keys": { "<appId>": "<secret>" } to ${config.path} or set PUSH_REGISTRY_KEYS`)
     }
-    const handler = createHttpHandler({ registry, keys: config.keys, ...(values.quiet === true ? {} : { log: (line: string) => say(io, line) }) })
+    const handler = buildHandler(config.path, {
+      registry,
+      keys: config.keys,
+      ...(config.ui === undefined ? {} : { ui: config.ui }),
+      ...(values.quiet === true ? {} : { log: (line: string) => say(io, line) }),
+    })
     const server = createServer(handler.node)
     await listen(server, port, host)
     const address = server.address() as AddressInfo
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
     say(io, `serve: listening on http://${shown}:${address.port} (${describeStore(store)})`)
+    if (config.ui !== undefined) say(io, `serve: profile page at http://${shown}:${address.port}/ui`)
     await stopped(io.signal, server)
     say(io, 'serve: stopping')
     if (server.listening) {
@@ -79,3 +86,13 @@ const stopped = (signal: AbortSignal | undefined, server: Server): Promise<void>
     signal?.addEventListener('abort', () => resolve(), { once: true })
     server.once('close', () => resolve())
   })
+
+/** The handler; weak profile-page settings are a config error (exit 2) naming the option, never its value. */
+const buildHandler = (configPath: string, options: HttpHandlerOptions): HttpHandler => {
+  try {
+    return createHttpHandler(options)
+  } catch (error) {
+    if (error instanceof UiConfigError) throw usageError(`config ${configPath} is not valid:\n  ${error.path} (S3) ${error.message.slice(error.path.length + 1)}`)
+    throw error
+  }
+}
