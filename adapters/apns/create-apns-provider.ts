@@ -129,7 +129,19 @@ export const createApnsProvider = (options: ApnsProviderOptions): ProviderPort =
   }
   let closed = false
 
+  // The port's contract: `send` never throws. A fault nobody foresaw is a reply without an
+  // answer (status 0: never evidence), logged by its error's name only (S2).
   const send = (push: OutgoingPush): Promise<ProviderReply> => {
+    try {
+      return sendChecked(push)
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error'
+      log(`apns send failed in the adapter: ${name}`)
+      return Promise.resolve({ status: 0, reason: 'AdapterError', detail: name })
+    }
+  }
+
+  const sendChecked = (push: OutgoingPush): Promise<ProviderReply> => {
     if (closed) return Promise.resolve({ status: 0, reason: 'ProviderClosed' })
     let topic: string
     try {

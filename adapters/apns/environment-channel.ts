@@ -104,6 +104,28 @@ class WaitQueue {
  * streams finish there or fail with `status: 0`. The session is unreferenced while idle, so it
  * never keeps a process alive by itself.
  */
+/**
+ * Closes a session gracefully (its streams finish), and destroys it if that takes longer than
+ * `ms`: on a silently dead connection a graceful close would wait for the kernel to give up on
+ * the socket, which takes minutes.
+ */
+const closeWithin = (session: ClientHttp2Session, ms: number): Promise<void> =>
+  new Promise<void>((resolve) => {
+    if (session.closed || session.destroyed) {
+      resolve()
+      return
+    }
+    const deadline = setTimeout(() => {
+      session.destroy()
+      resolve()
+    }, ms)
+    deadline.unref()
+    session.close(() => {
+      clearTimeout(deadline)
+      resolve()
+    })
+  })
+
 export const createEnvironmentChannel = (options: ChannelOptions): EnvironmentChannel => {
   const { name, origin, log } = options
   const waiters = new WaitQueue()
@@ -202,25 +224,39 @@ export const createEnvironmentChannel = (options: ChannelOptions): EnvironmentCh
 
   // One sweep for every stream in flight instead of a timer per stream: a timer per stream
   // costs more than the rest of the adapter's per-push work.
-  const started = new Map<ClientHttp2Stream, number>()
+  const started = new Map<ClientHttp2Stream, { readonly at: number; readonly lane: Lane }>()
   const timedOut = new WeakSet<ClientHttp2Stream>()
   let sweeper: NodeJS.Timeout | undefined
   const sweep = (): void => {
     const oldest = performance.now() - options.timeoutMs
-    for (const [stream, at] of started) {
+    for (const [stream, { at, lane: used }] of started) {
       // Insertion order is start order: the first young stream ends the scan.
       if (at > oldest) break
       started.delete(stream)
       timedOut.add(stream)
       stream.close(constants.NGHTTP2_CANCEL)
+      abandon(used)
     }
     if (started.size === 0 && sweeper !== undefined) {
       clearInterval(sweeper)
       sweeper = undefined
     }
   }
-  const watch = (stream: ClientHttp2Stream): void => {
-    started.set(stream, performance.now())
+  /**
+   * A stream that got no answer in time says the connection may be silently dead (a NAT or a
+   * middlebox dropped the flow; HTTP/2 sends no keep-alive by itself): new pushes go to a new
+   * connection, and the old one is closed, then destroyed if it cannot even close in time.
+   */
+  const abandon = (used: Lane): void => {
+    if (!used.usable) return
+    used.usable = false
+    if (lane === used) lane = undefined
+    log(`apns ${name}: a push got no answer in ${options.timeoutMs} ms; new pushes go to a new connection`)
+    closeWithin(used.session, options.timeoutMs)
+    pump()
+  }
+  const watch = (stream: ClientHttp2Stream, used: Lane): void => {
+    started.set(stream, { at: performance.now(), lane: used })
     if (sweeper === undefined) {
       sweeper = setInterval(sweep, Math.max(10, Math.min(1000, options.timeoutMs / 4)))
       sweeper.unref()
@@ -243,7 +279,7 @@ export const createEnvironmentChannel = (options: ChannelOptions): EnvironmentCh
       done({ reply: { status: 0, detail: codeOf(error) }, unprocessed: true })
       return
     }
-    watch(stream)
+    watch(stream, used)
     let status: number | undefined
     let retryAfter: string | undefined
     let chunks: Buffer[] | undefined
@@ -293,18 +329,7 @@ export const createEnvironmentChannel = (options: ChannelOptions): EnvironmentCh
     close: async () => {
       closed = true
       failWaiters({ status: 0, reason: 'ProviderClosed' })
-      await Promise.all(
-        [...sessions].map(
-          (session) =>
-            new Promise<void>((resolve) => {
-              if (session.closed || session.destroyed) {
-                resolve()
-                return
-              }
-              session.close(() => resolve())
-            }),
-        ),
-      )
+      await Promise.all([...sessions].map((session) => closeWithin(session, options.timeoutMs)))
     },
   }
 }

@@ -64,8 +64,10 @@ export const preparePush = (push: OutgoingPush, topic: string): Prepared => {
     return refuse(400, localReasons.badDeviceToken, 'not an even-length hex string')
   }
   if (topic === '') return refuse(400, localReasons.missingTopic, 'no topic for this push')
-  if (push.collapseId !== undefined && Buffer.byteLength(push.collapseId) > maxCollapseIdBytes) {
-    return refuse(400, localReasons.badCollapseId, `apns-collapse-id is over ${maxCollapseIdBytes} bytes`)
+  // Hosts in plain JavaScript can hand over anything: a collapse id that is no string is the
+  // message's fault, answered like APNs would, never a throw out of `send`.
+  if (push.collapseId !== undefined && (typeof push.collapseId !== 'string' || Buffer.byteLength(push.collapseId) > maxCollapseIdBytes)) {
+    return refuse(400, localReasons.badCollapseId, `apns-collapse-id is a string of at most ${maxCollapseIdBytes} bytes`)
   }
   if (!isObject(push.payload)) return refuse(400, localReasons.payloadNotAnObject, 'the payload must be a JSON object with aps')
   let json: string
