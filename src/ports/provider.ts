@@ -40,7 +40,9 @@ export interface ProviderReply {
 /**
  * A push service. Adapters send and report what the service said; they never decide what it
  * means for the token (the registry's pure classifier does, §4) and never throw for an answer
- * of the service: a network failure is `{ status: 0 }`.
+ * of the service: a network failure is `{ status: 0 }`. A credential the adapter can heal by
+ * itself (APNs `ExpiredProviderToken`: mint a new JWT) is healed inside `send`, with one retry;
+ * the dispatcher never re-sends such an answer, so that a token is minted at most once.
  */
 export interface ProviderPort {
   readonly provider: Provider

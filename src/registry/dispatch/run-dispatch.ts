@@ -105,7 +105,6 @@ export const runDispatch = async <T extends DispatchTarget>(deps: EngineDeps, pl
     let lastVerdict: AnswerClass | null = null
     let attempts = 0
     let waited = 0
-    let refreshed = false
     for (;;) {
       if (gate.isClosed) return { outcome: 'credentialsStopped', answer: last, verdict: lastVerdict, attempts }
       attempts++
@@ -117,11 +116,10 @@ export const runDispatch = async <T extends DispatchTarget>(deps: EngineDeps, pl
       tally.answers[verdict.class]++
       last = answer
       lastVerdict = verdict
-      // §4: APNs ExpiredProviderToken heals once the adapter mints a new JWT: one more try.
-      if (verdict.class === 'credentials' && verdict.refresh && !refreshed) {
-        refreshed = true
-        continue
-      }
+      // §4: APNs ExpiredProviderToken heals by minting a new JWT, which only the adapter can do;
+      // the port retries once itself (ProviderPort's contract), so what reaches here has not
+      // healed. A second retry here would mint again within seconds, and APNs answers
+      // TooManyProviderTokenUpdates to that.
       if (verdict.class !== 'transient') return { outcome: outcomeOf[verdict.class], answer, verdict, attempts }
       const next = planRetry(deps.retry, attempts, waited, reply.retryAfterSeconds, deps.random)
       if (!next.retry) return { outcome: 'transientFailed', answer, verdict, attempts }
