@@ -11,30 +11,49 @@ export interface NodeAdapterDeps {
 }
 
 /**
- * Reads a body of at most `max` bytes; `null` when it holds more. Past the limit, the rest is
- * read and dropped, not buffered, so the client gets to read the 413 instead of a reset.
+ * The request body as a web stream that reads from the socket only when the handler asks for
+ * more: a request refused on its headers (no key, wrong route) is answered without its body
+ * ever being read, and a body over the limit stops being buffered where the handler stops
+ * reading. Cancelling drops the rest instead of destroying the socket, so the answer still
+ * reaches the client.
  */
-const readBody = (req: IncomingMessage, max: number): Promise<Buffer | null> =>
-  new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? '0')
-    const chunks: Buffer[] = []
-    let size = 0
-    let over = Number.isFinite(declared) && declared > max
-    req.on('data', (chunk: Buffer) => {
-      if (over) return
-      size += chunk.byteLength
-      if (size > max) {
-        over = true
-        chunks.length = 0
-      } else chunks.push(chunk)
-    })
-    req.on('end', () => resolve(over ? null : Buffer.concat(chunks)))
-    req.on('error', reject)
+const bodyStream = (req: IncomingMessage): ReadableStream<Uint8Array> => {
+  // Set once the handler stopped reading (cancel) or the body ended: the controller takes nothing more.
+  let settled = false
+  return new ReadableStream<Uint8Array>({
+    start: (controller) => {
+      req.pause()
+      req.on('data', (chunk: Buffer) => {
+        if (settled) return
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+        if ((controller.desiredSize ?? 0) <= 0) req.pause()
+      })
+      req.on('end', () => {
+        if (settled) return
+        settled = true
+        controller.close()
+      })
+      req.on('error', (error) => {
+        if (settled) return
+        settled = true
+        controller.error(error)
+      })
+    },
+    pull: () => {
+      req.resume()
+    },
+    cancel: () => {
+      settled = true
+      req.resume()
+    },
   })
+}
 
 /** Writes a Fetch `Response` to a node response, streaming the body and honouring back-pressure. */
-const writeResponse = async (response: Response, res: ServerResponse): Promise<void> => {
-  res.writeHead(response.status, [...response.headers.entries()].flat())
+const writeResponse = async (response: Response, res: ServerResponse, closeAfter: boolean): Promise<void> => {
+  // A body the handler did not read to its end: say so, and close the connection after the
+  // answer rather than reading whatever the client still sends.
+  res.writeHead(response.status, [...response.headers.entries(), ...(closeAfter ? [['connection', 'close']] : [])].flat())
   if (response.body === null) {
     res.end()
     return
@@ -54,15 +73,16 @@ const writeResponse = async (response: Response, res: ServerResponse): Promise<v
   }
 }
 
-const toRequest = (req: IncomingMessage, body: Buffer | null): Request => {
+const toRequest = (req: IncomingMessage): Request => {
   const headers = new Headers()
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string)
   const method = req.method ?? 'GET'
+  const bodyless = method === 'GET' || method === 'HEAD'
   return new Request(new URL(req.url ?? '/', 'http://localhost'), {
     method,
     headers,
-    body: method === 'GET' || method === 'HEAD' || body === null || body.byteLength === 0 ? null : body,
-  })
+    ...(bodyless ? {} : { body: bodyStream(req), duplex: 'half' }),
+  } as RequestInit)
 }
 
 /** Adapts the Fetch handler to a `node:http` request listener. */
@@ -71,23 +91,34 @@ export const nodeAdapter =
   (req: IncomingMessage, res: ServerResponse): void => {
     const run = async (): Promise<void> => {
       const started = performance.now()
-      const body = await readBody(req, deps.maxBodyBytes)
-      if (body === null) {
+      const declared = Number(req.headers['content-length'] ?? '0')
+      if (Number.isFinite(declared) && declared > deps.maxBodyBytes) {
+        // Refused on its length alone: nothing of it is read.
         const response = tooLarge(deps.maxBodyBytes)
         deps.record(req.method ?? '?', '(body)', response.status, started)
-        await writeResponse(response, res)
+        await writeResponse(response, res, true)
+        closeUnread()
         return
       }
       let request: Request
       try {
-        request = toRequest(req, body)
+        request = toRequest(req)
       } catch {
         // A header or URL Node accepted but the Fetch API does not.
-        res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' })
+        res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', connection: 'close' })
         res.end(JSON.stringify({ error: { path: 'headers', rule: 'S3', message: 'the request cannot be read' } }))
+        closeUnread()
         return
       }
-      await writeResponse(await deps.fetch(request), res)
+      const response = await deps.fetch(request)
+      await writeResponse(response, res, !req.complete)
+      closeUnread()
+    }
+    /** Once the answer is out, a connection whose request body was left unread is closed. */
+    const closeUnread = (): void => {
+      if (req.complete) return
+      if (res.writableFinished) req.socket.destroy()
+      else res.once('finish', () => req.socket.destroy())
     }
     run().catch(() => {
       if (!res.headersSent) {

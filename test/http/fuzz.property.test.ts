@@ -55,7 +55,7 @@ const bodies = fc.oneof(
 
 const anyRequest = fc.record({ method: methods, path: paths, contentType: contentTypes, authorization: authorizations, body: bodies })
 
-/** A request on a real route with its method, a JSON content type and a valid key: hostile only in its body. */
+/** A request on a real route with its method and a valid key: hostile in its body (and now and then its content type). */
 const routedRequest = fc.record({
   route: fc.constantFrom(
     { method: 'POST', path: '/v1/inputs' },
@@ -66,7 +66,9 @@ const routedRequest = fc.record({
   ),
   authorization: fc.constantFrom(`Bearer ${iosKey}`, `Bearer ${androidKey}`, `Bearer ${bothKey}`),
   body: bodies,
-}).map(({ route, authorization, body }) => ({ ...route, authorization, body, contentType: 'application/json' as string | undefined }))
+  // Mostly JSON; sometimes another type, so that a 415 on a real route is reached every run.
+  contentType: fc.oneof({ arbitrary: fc.constant<string | undefined>('application/json'), weight: 4 }, { arbitrary: fc.constantFrom<string | undefined>('text/plain', 'application/x-www-form-urlencoded', undefined), weight: 1 }),
+}).map(({ route, authorization, body, contentType }) => ({ ...route, authorization, body, contentType }))
 
 const requests = fc.oneof({ arbitrary: routedRequest, weight: 2 }, { arbitrary: anyRequest, weight: 1 })
 
