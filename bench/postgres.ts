@@ -3,8 +3,10 @@
  * set: the adapter's ingest rates next to the server's own ceiling, measured on the same server
  * in the same run. The ceiling is `pgbench` running one single-row
  * `INSERT … ON CONFLICT (k) DO UPDATE` per transaction, with random keys. Goals: one input per
- * `registry.ingest` call ≥ 0.7× the ceiling; batched ingest ≥ 3× the ceiling. PGlite's batched
- * rate (in memory, and on a directory in /tmp) is shown for context.
+ * `registry.ingest` call ≥ 0.7× the ceiling; batched ingest ≥ 3× the ceiling. The single-input
+ * rate is also measured through `pgDriver(pool, { prepare: true })` (named prepared statements,
+ * off by default). PGlite's batched rate (in memory, and on a directory in /tmp) is shown for
+ * context.
  *
  * Run alone with `tsx --expose-gc bench/postgres.ts` (same variables), or as part of
  * `npm run bench`.
@@ -170,10 +172,10 @@ const pgbenchTps = async (settings: PostgresBenchSettings, clients: number): Pro
 // ---------------------------------------------------------------- the adapter
 
 /** A registry on a fresh schema of the server, metered; `done` drops the schema. */
-const onServer = async (settings: PostgresBenchSettings, connections: number, meter: Meter) => {
+const onServer = async (settings: PostgresBenchSettings, connections: number, meter: Meter, prepare = false) => {
   const schema = newSchema()
   const pool = new Pool({ connectionString: settings.url, max: connections })
-  const store = await createPostgresStorage({ driver: countingDriver(pgDriver(pool), meter), schema })
+  const store = await createPostgresStorage({ driver: countingDriver(pgDriver(pool, { prepare }), meter), schema })
   const registry = createRegistry({ apps: benchApps, storage: timedStore(store, meter), clock: fixedClock(queryNow) })
   return {
     registry,
@@ -196,9 +198,9 @@ interface Measured {
 }
 
 /** `callers` concurrent loops, each ingesting its own distinct devices one input per call. */
-const singleInputRun = async (settings: PostgresBenchSettings, callers: number): Promise<Measured> => {
+const singleInputRun = async (settings: PostgresBenchSettings, callers: number, prepare = false): Promise<Measured> => {
   const setupMeter = newMeter()
-  const { registry, done } = await onServer(settings, callers, setupMeter)
+  const { registry, done } = await onServer(settings, callers, setupMeter, prepare)
   try {
     // Warm-up (connections, plans, JIT of the registry's code), not timed.
     for (const input of sessions(10_000_000, 100)) await expectAccepted(registry, input, 1)
@@ -300,6 +302,7 @@ export const benchPostgres = async (settings: PostgresBenchSettings): Promise<vo
   const ceiling1 = await pgbenchTps(settings, 1)
   const ceilingN = await pgbenchTps(settings, settings.clients)
   const single = await medianRun(settings.reps, () => singleInputRun(settings, 1))
+  const singlePrepared = await medianRun(settings.reps, () => singleInputRun(settings, 1, true))
   const concurrent = await medianRun(settings.reps, () => singleInputRun(settings, settings.clients))
   const batched = await medianRun(settings.reps, () => batchedOnServer(settings))
   const pgliteMemory = await medianRun(settings.reps, () => batchedOnPglite(settings, false))
@@ -313,6 +316,7 @@ export const benchPostgres = async (settings: PostgresBenchSettings): Promise<vo
       ['pgbench, 1 client (the ceiling)', num(ceiling1), '', ratio(1), '', ''],
       [`pgbench, ${n} clients`, num(ceilingN), '', ratio(1), '', ''],
       [`registry.ingest(one input) × ${num(settings.single)}, 1 connection`, num(single.best.perSecond), spread(single.all), ratio(single.best.perSecond / ceiling1), '≥ 0.70×', verdict(single.best.perSecond / ceiling1 >= 0.7)],
+      [`same, pgDriver(pool, { prepare: true })`, num(singlePrepared.best.perSecond), spread(singlePrepared.all), ratio(singlePrepared.best.perSecond / ceiling1), '≥ 0.70×', verdict(singlePrepared.best.perSecond / ceiling1 >= 0.7)],
       [`registry.ingest(one input), ${n} concurrent callers, pool of ${n} (vs pgbench ${n} clients)`, num(concurrent.best.perSecond), spread(concurrent.all), ratio(concurrent.best.perSecond / ceilingN), '≥ 0.70×', verdict(concurrent.best.perSecond / ceilingN >= 0.7)],
       [`registry.ingest(batch of ${num(settings.batchSize)}) × ${num(settings.batched / settings.batchSize)}, server`, num(batched.best.perSecond), spread(batched.all), ratio(batched.best.perSecond / ceiling1), '≥ 3×', verdict(batched.best.perSecond / ceiling1 >= 3)],
       [`same, PGlite in memory`, num(pgliteMemory.best.perSecond), spread(pgliteMemory.all), ratio(pgliteMemory.best.perSecond / ceiling1), '', ''],
@@ -340,6 +344,7 @@ export const benchPostgres = async (settings: PostgresBenchSettings): Promise<vo
     ['run', 'inputs', 'reads', 'commits', 'round trips/input', 'time/input', 'per read', 'per commit', 'in port'],
     [
       where('one input per call, 1 connection', single.best),
+      where('same, prepared statements', singlePrepared.best),
       where(`one input per call, ${n} callers`, concurrent.best),
       where(`batches of ${num(settings.batchSize)}, server`, batched.best),
       where(`batches of ${num(settings.batchSize)}, PGlite in memory`, pgliteMemory.best),

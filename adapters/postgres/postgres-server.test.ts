@@ -14,6 +14,15 @@ if (serverUrl !== undefined) {
     teardown: disposeStore,
     reopen: reopenStore,
   })
+  // The same kit through named prepared statements, which outlive each call on a connection.
+  describeStorageConformance({
+    name: 'postgres on a server, prepared statements',
+    create: () => openStore('server-prepared'),
+    teardown: disposeStore,
+    reopen: reopenStore,
+    // A pool per store (see test-databases.ts) makes each run slower: fewer runs than the defaults.
+    fc: { numRuns: 30, modelRuns: 15 },
+  })
 } else {
   describe('postgres on a server', () => {
     if (serverRequired) it('runs in CI', () => expect.fail(serverMissing()))

@@ -376,4 +376,31 @@ describe('drivers', () => {
       await pool.end()
     }
   })
+
+  it.runIf(serverUrl !== undefined)('pgDriver with prepare names each statement once per connection, and survives the schema being dropped and recreated', async () => {
+    const pool = new pg.Pool({ connectionString: serverUrl, max: 1 })
+    const schema = freshSchema()
+    const open = () => createPostgresStorage({ driver: pgDriver(pool, { prepare: true }), schema })
+    const prepared = async (): Promise<string[]> =>
+      (await pool.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE name LIKE 'push_registry_%' ORDER BY name`)).rows.map((r) => r.name)
+    try {
+      const store = await open()
+      const phone = registration('ios', 'phone-1', 'key-1')
+      expect(await store.commit([{ record: phone, expectedVersion: 0 }])).toEqual({ ok: true })
+      expect(await store.read([phone])).toEqual([{ record: phone, version: 1 }])
+      expect(await store.commit([{ record: phone, expectedVersion: 1 }])).toEqual({ ok: true })
+      expect(await store.read([phone])).toEqual([{ record: phone, version: 2 }])
+      // One connection, two distinct statements (commit, read), each prepared once.
+      expect(await prepared()).toHaveLength(2)
+      await pool.query(`DROP SCHEMA "${schema}" CASCADE`)
+      const again = await open()
+      expect(await again.read([phone])).toEqual([undefined])
+      expect(await again.commit([{ record: phone, expectedVersion: 0 }])).toEqual({ ok: true })
+      expect(await again.read([phone])).toEqual([{ record: phone, version: 1 }])
+      expect(await prepared()).toHaveLength(2)
+    } finally {
+      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+      await pool.end()
+    }
+  })
 })

@@ -36,12 +36,23 @@ export const sharedPool = (): pg.Pool => {
   return pool
 }
 
-/** Where a test store lives. */
-export type TestDatabase = 'pglite' | 'server'
+/** Where a test store lives; `server-prepared` is the server through `pgDriver(pool, { prepare: true })`. */
+export type TestDatabase = 'pglite' | 'server' | 'server-prepared'
 
 /** A driver on the shared database; closing it leaves the database open for the next store. */
 export const sharedDriver = async (where: TestDatabase): Promise<SqlDriver> =>
   where === 'pglite' ? pgliteDriver(await sharedPglite()) : pgDriver(sharedPool())
+
+/**
+ * The driver of one store. `server-prepared` gets a pool of its own, ended when the store
+ * closes: named statements live as long as their connection, and one shared pool would
+ * accumulate the statements of every schema the kit creates (a deployment has one schema).
+ */
+const storeDriver = async (where: TestDatabase): Promise<SqlDriver> => {
+  if (where !== 'server-prepared') return sharedDriver(where)
+  if (serverUrl === undefined) throw new Error(serverMissing())
+  return pgDriver(new pg.Pool({ connectionString: serverUrl, max: 2, allowExitOnIdle: true }), { prepare: true, endPoolOnClose: true })
+}
 
 /** A schema name no other test uses. */
 export const freshSchema = (): string => `pr_${Math.random().toString(36).slice(2, 12)}`
@@ -55,7 +66,7 @@ const claims = (where: TestDatabase) =>
 /** A fresh, empty, migrated store in a new schema. */
 export const openStore = async (where: TestDatabase): Promise<StoragePort> => {
   const schema = freshSchema()
-  const store = await createPostgresStorage({ driver: await sharedDriver(where), schema, ...claims(where) })
+  const store = await createPostgresStorage({ driver: await storeDriver(where), schema, ...claims(where) })
   schemas.set(store, { where, schema })
   return store
 }
@@ -64,7 +75,7 @@ export const openStore = async (where: TestDatabase): Promise<StoragePort> => {
 export const reopenStore = async (store: StoragePort): Promise<StoragePort> => {
   const found = schemas.get(store)
   if (found === undefined) throw new Error('not a store of openStore')
-  const again = await createPostgresStorage({ driver: await sharedDriver(found.where), schema: found.schema, ...claims(found.where) })
+  const again = await createPostgresStorage({ driver: await storeDriver(found.where), schema: found.schema, ...claims(found.where) })
   schemas.set(again, found)
   return again
 }
@@ -75,6 +86,6 @@ export const disposeStore = async (store: StoragePort): Promise<void> => {
   const found = schemas.get(store)
   if (found === undefined) return
   schemas.delete(store)
-  const driver = await sharedDriver(found.where)
+  const driver = await sharedDriver(found.where === 'pglite' ? 'pglite' : 'server')
   await driver.query(`DROP SCHEMA IF EXISTS "${found.schema}" CASCADE`)
 }
