@@ -30,6 +30,34 @@ const provider = (p: ApnsPeer, origin: string, logs: string[], extra: object = {
   return port
 }
 
+/**
+ * A TCP proxy in front of the peer whose connections can be silenced: bytes stop flowing both
+ * ways and nothing is closed, as when a NAT forgets the flow.
+ */
+const silenceableProxy = async (p: ApnsPeer): Promise<{ readonly origin: string; readonly silence: () => void }> => {
+  const upstreamPort = Number(new URL(p.origin).port)
+  const pairs: { client: Socket; upstream: Socket }[] = []
+  const server: Server = createServer((client) => {
+    const upstream = createConnection(upstreamPort, '127.0.0.1')
+    client.pipe(upstream)
+    upstream.pipe(client)
+    client.on('error', () => {})
+    upstream.on('error', () => {})
+    pairs.push({ client, upstream })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  cleanups.push(async () => {
+    for (const { client, upstream } of pairs) (client.destroy(), upstream.destroy())
+    await new Promise<void>((r) => server.close(() => r()))
+  })
+  return {
+    origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    silence: () => {
+      for (const { client, upstream } of pairs) (client.unpipe(upstream), upstream.unpipe(client), client.pause(), upstream.pause())
+    },
+  }
+}
+
 it('§4: an ExpiredProviderToken sent through the dispatcher and the APNs adapter is retried once in all: one new mint, never a mint storm', async () => {
   const p = await peer()
   const logs: string[] = []
@@ -47,59 +75,26 @@ it('§4: an ExpiredProviderToken sent through the dispatcher and the APNs adapte
 
 it('a stream that times out on a silently dead connection (NAT dropped the flow) sends later pushes to a new connection', async () => {
   const p = await peer()
-  const upstreamPort = Number(new URL(p.origin).port)
-  // A TCP proxy whose existing connections can be black-holed (a NAT that dropped the flow).
-  const pairs: { client: Socket; upstream: Socket }[] = []
-  const proxy: Server = createServer((client) => {
-    const upstream = createConnection(upstreamPort, '127.0.0.1')
-    client.pipe(upstream)
-    upstream.pipe(client)
-    client.on('error', () => {})
-    upstream.on('error', () => {})
-    pairs.push({ client, upstream })
-  })
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
-  cleanups.push(async () => {
-    for (const { client, upstream } of pairs) (client.destroy(), upstream.destroy())
-    await new Promise<void>((r) => proxy.close(() => r()))
-  })
+  const proxy = await silenceableProxy(p)
   const logs: string[] = []
-  const port = provider(p, `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`, logs, { timeoutMs: 300 })
+  const port = provider(p, proxy.origin, logs, { timeoutMs: 300 })
   const push = (t: string) => port.send({ appId: 'ios' as AppId, token: t, kind: 'alert', payload: { aps: { alert: 'x' } } })
   expect((await push(apns('b1'))).status).toBe(200)
-  for (const { client, upstream } of pairs) {
-    client.unpipe(upstream)
-    upstream.unpipe(client)
-    client.pause()
-    upstream.pause()
-  }
+  proxy.silence()
   const second = await push(apns('b2'))
   expect(second).toEqual({ status: 0, detail: 'ETIMEDOUT' })
   const third = await push(apns('b3'))
   const fourth = await push(apns('b4'))
-  for (const { client, upstream } of pairs) (client.destroy(), upstream.destroy())
   expect([third.status, fourth.status]).toContain(200)
 })
 
 it('close() settles even when the connection went silent', async () => {
   const p = await peer()
-  const upstreamPort = Number(new URL(p.origin).port)
-  const pairs: { client: Socket; upstream: Socket }[] = []
-  const proxy: Server = createServer((client) => {
-    const upstream = createConnection(upstreamPort, '127.0.0.1')
-    client.pipe(upstream)
-    upstream.pipe(client)
-    client.on('error', () => {})
-    upstream.on('error', () => {})
-    pairs.push({ client, upstream })
-  })
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
-  const port = createApnsProvider({ ...p.credentials!, topic, endpoints: { production: `https://127.0.0.1:${(proxy.address() as AddressInfo).port}` }, tls: { ca: p.ca }, timeoutMs: 300 })
+  const proxy = await silenceableProxy(p)
+  const port = createApnsProvider({ ...p.credentials!, topic, endpoints: { production: proxy.origin }, tls: { ca: p.ca }, timeoutMs: 300 })
   expect((await port.send({ appId: 'ios' as AppId, token: apns('c1'), kind: 'alert', payload: { aps: { alert: 'x' } } })).status).toBe(200)
-  for (const { client, upstream } of pairs) (client.unpipe(upstream), upstream.unpipe(client), client.pause(), upstream.pause())
+  proxy.silence()
   // A graceful close would wait minutes for the kernel; the adapter destroys the session after
   // timeoutMs instead. A hang fails this test by its own time limit.
   await port.close()
-  for (const { client, upstream } of pairs) (client.destroy(), upstream.destroy())
-  await new Promise<void>((r) => proxy.close(() => r()))
 }, 20_000)

@@ -12,7 +12,7 @@ export type {
   PeerCredentials,
   ReceivedPush,
 } from './start-apns-peer.js'
-export { loopbackCertificate } from './loopback-certificate.js'
-export type { LoopbackCertificate } from './loopback-certificate.js'
+export { loopbackCertificate } from '../self-signed-certificate.js'
+export type { CertificatePair as LoopbackCertificate } from '../self-signed-certificate.js'
 export { verifyProviderToken } from './verify-provider-token.js'
 export type { PeerSigningKey, TokenVerdict } from './verify-provider-token.js'

@@ -6,7 +6,7 @@ import type { AgentOptions } from 'node:https'
 import { DecryptError, decryptAes128gcm } from './decrypt-aes128gcm.js'
 import type { ReceiverKeys } from './decrypt-aes128gcm.js'
 import { LoopbackAgent } from './loopback-agent.js'
-import { selfSignedCertificate } from './self-signed-cert.js'
+import { selfSignedCertificate } from '../self-signed-certificate.js'
 import type { VapidCredential } from './verify-vapid.js'
 import { verifyVapid } from './verify-vapid.js'
 
@@ -139,7 +139,7 @@ export const startWebPushPeer = async (options: WebPushPeerOptions = {}): Promis
   const origin = `https://${hostname}`
   const now = options.now ?? Date.now
   const maxBodyBytes = options.maxBodyBytes ?? 4096
-  const { key, cert } = selfSignedCertificate(hostname)
+  const { key, cert } = selfSignedCertificate({ dns: [hostname] })
   const subscriptions = new Map<string, SubscriptionState>()
   const received: ReceivedMessage[] = []
   const requests: PeerRequest[] = []
