@@ -249,6 +249,16 @@ const registrationRefs = (users: readonly UserRecord[], counts: (ref: { readonly
   return keys
 }
 
+/** Where a push to a registration's live token goes (S4: with its APNs environment). */
+const targetOf = (appId: AppId, record: RegistrationRecord, live: ActiveToken): Target => ({
+  appId,
+  deviceId: record.deviceId,
+  token: live.token,
+  capability: live.capability,
+  owners: record.view.owners,
+  ...(live.environment === undefined ? {} : { environment: live.environment }),
+})
+
 /** R27, I6: the tokens a send of `kind` to `appId` would address at `now`. */
 export const targets = async (
   deps: QueryDeps,
@@ -287,14 +297,7 @@ export const targets = async (
         }
       }
       if (!eligible) continue
-      out.push({
-        appId,
-        deviceId: record.deviceId,
-        token: live.token,
-        capability: live.capability,
-        owners: record.view.owners,
-        ...(live.environment === undefined ? {} : { environment: live.environment }),
-      })
+      out.push(targetOf(appId, record, live))
     }
   }
   return out
@@ -495,15 +498,7 @@ export const idleTargets = async (deps: QueryDeps, appId: AppId, seenBefore: Ins
     for (const record of page) {
       const live = liveOf(deps, record, now)
       if (live === null || live.reportedAt >= seenBefore) continue
-      out.push({
-        appId,
-        deviceId: record.deviceId,
-        token: live.token,
-        capability: live.capability,
-        owners: record.view.owners,
-        lastSeenAt: live.reportedAt,
-        ...(live.environment === undefined ? {} : { environment: live.environment }),
-      })
+      out.push({ ...targetOf(appId, record, live), lastSeenAt: live.reportedAt })
     }
   }
   return out
