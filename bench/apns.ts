@@ -15,7 +15,6 @@
  * bench/apns.ts`, or `npm run bench -- apns`. Variables: `BENCH_APNS_N` (20,000 pushes per run),
  * `BENCH_APNS_WINDOW` (1,000 in flight), `BENCH_REPS` (3 runs each, interleaved; medians).
  */
-import { fork } from 'node:child_process'
 import { sign, createPrivateKey } from 'node:crypto'
 import { connect } from 'node:http2'
 import type { ClientHttp2Session, Settings } from 'node:http2'
@@ -24,8 +23,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { AppId, ProviderReply } from 'push-registry'
 import { createApnsProvider } from 'push-registry/apns'
 import type { ApnsPeerProcessMessage, ApnsPeerProcessRequest } from '../test/peers/apns/peer-process.js'
-import type { ApnsPeerStats, PeerCredentials } from '../test/peers/apns/start-apns-peer.js'
+import type { PeerCredentials } from '../test/peers/apns/start-apns-peer.js'
 import { median } from './measure.js'
+import { forkPeerProcess, runWindow } from './peer-process.js'
 import { num, printTable, ratio, verdict } from './table.js'
 
 type NodeApn = typeof import('@parse/node-apn')
@@ -42,68 +42,8 @@ const topic = 'com.example.charlie'
 const payload = { aps: { alert: { title: 'Nouveau message', body: 'Kim vous a écrit: « on se voit à 18 h ? »' }, sound: 'default' } }
 const goals = { raw: 0.9, nodeApn: 1.2 }
 
-interface Ready {
-  readonly origin: string
-  readonly ca: string
-  readonly credentials: PeerCredentials
-}
-
-interface PeerProcess {
-  readonly ready: Ready
-  readonly stats: () => Promise<ApnsPeerStats>
-  readonly close: () => Promise<void>
-}
-
-const startPeerProcess = async (window: number): Promise<PeerProcess> => {
-  const path = fileURLToPath(new URL('../test/peers/apns/peer-process.ts', import.meta.url))
-  const child = fork(path, [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, APNS_PEER_MAX_STREAMS: String(window) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  const next = <T extends ApnsPeerProcessMessage['type']>(type: T): Promise<Extract<ApnsPeerProcessMessage, { type: T }>> =>
-    new Promise((resolve, reject) => {
-      const onMessage = (message: ApnsPeerProcessMessage): void => {
-        if (message.type !== type) return
-        child.off('message', onMessage)
-        child.off('exit', onExit)
-        resolve(message as Extract<ApnsPeerProcessMessage, { type: T }>)
-      }
-      const onExit = (code: number | null): void => reject(new Error(`the APNs peer process exited (${code})`))
-      child.on('message', onMessage)
-      child.once('exit', onExit)
-    })
-  const ask = (request: ApnsPeerProcessRequest): void => {
-    child.send(request)
-  }
-  const ready = await next('ready')
-  return {
-    ready,
-    stats: async () => {
-      const pending = next('stats')
-      ask({ type: 'stats' })
-      return (await pending).stats
-    },
-    close: async () => {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-      ask({ type: 'close' })
-      await exited
-    },
-  }
-}
-
-/** Runs `count` sends with at most `window` in flight. */
-const runWindow = async (count: number, window: number, sendOne: (i: number) => Promise<void>): Promise<void> => {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const i = next
-      next += 1
-      await sendOne(i)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(window, count) }, worker))
-}
+/** What the peer process announces once listening: its origin, CA and signing credentials. */
+type Ready = Extract<ApnsPeerProcessMessage, { readonly type: 'ready' }>
 
 /** One measured run: how long, and how many pushes the peer answered 200. */
 interface Run {
@@ -219,7 +159,11 @@ export async function benchApns(): Promise<void> {
   const reps = envCount('BENCH_REPS', 3)
   const apn = createRequire(import.meta.url)('@parse/node-apn') as NodeApn
   const tokens = Array.from({ length: count }, (_, i) => (i * 2654435761).toString(16).padStart(64, '0'))
-  const peer = await startPeerProcess(window)
+  const peer = await forkPeerProcess<ApnsPeerProcessMessage, ApnsPeerProcessRequest>(
+    fileURLToPath(new URL('../test/peers/apns/peer-process.ts', import.meta.url)),
+    'APNs',
+    { ...process.env, APNS_PEER_MAX_STREAMS: String(window) },
+  )
   const { ready } = peer
   try {
     const runners = {
@@ -246,7 +190,7 @@ export async function benchApns(): Promise<void> {
       adapter: await timed(() => adapterAll(ready, tokens, window)),
       nodeApn: await timed(() => nodeApnOneCall(apn, ready, tokens)),
     }
-    const stats = await peer.stats()
+    const { stats } = await peer.ask({ type: 'stats' }, 'stats')
 
     const rate = (list: readonly Run[]): number => (count / median(list.map((r) => r.ms))) * 1000
     const complete = (list: readonly Run[]): string => (list.every((r) => r.delivered === count) ? 'all' : `${num(Math.min(...list.map((r) => r.delivered)))} min`)
@@ -273,7 +217,7 @@ export async function benchApns(): Promise<void> {
     )
     console.log(`  peer: ${num(stats.requests)} streams, ${num(stats.answered)} answered, ${stats.sessions} connections, max ${num(stats.maxConcurrent)} streams in flight on one`)
   } finally {
-    await peer.close()
+    await peer.close({ type: 'close' })
   }
 }
 

@@ -9,8 +9,6 @@
  * (5,000 sends per run), `BENCH_WEBPUSH_WINDOW` (8 in flight), `BENCH_REPS` (3 runs each,
  * interleaved; medians).
  */
-import { fork } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { AppId, ProviderPort } from 'push-registry'
 import { createWebPushProvider } from 'push-registry/webpush'
@@ -19,6 +17,7 @@ import { LoopbackAgent } from '../test/peers/webpush/loopback-agent.js'
 import type { PeerProcessMessage, PeerProcessRequest } from '../test/peers/webpush/peer-process.js'
 import type { PeerSubscription } from '../test/peers/webpush/start-web-push-peer.js'
 import { median } from './measure.js'
+import { forkPeerProcess, runWindow } from './peer-process.js'
 import { num, printTable, ratio, verdict } from './table.js'
 
 const envCount = (name: string, fallback: number): number => {
@@ -32,61 +31,17 @@ const goal = 2
 const appId = 'web' as AppId
 const payload = JSON.stringify({ title: 'Nouveau message', body: 'Kim vous a écrit: « on se voit à 18 h ? »', url: '/inbox/42' })
 
-interface PeerHandle {
-  readonly ask: <T extends PeerProcessMessage['type']>(
-    request: PeerProcessRequest,
-    answer: T,
-  ) => Promise<Extract<PeerProcessMessage, { type: T }>>
-  readonly ready: Extract<PeerProcessMessage, { type: 'ready' }>
-  readonly child: ChildProcess
-}
-
-const startPeerProcess = async (): Promise<PeerHandle> => {
-  const path = fileURLToPath(new URL('../test/peers/webpush/peer-process.ts', import.meta.url))
-  const child = fork(path, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const next = <T extends PeerProcessMessage['type']>(type: T): Promise<Extract<PeerProcessMessage, { type: T }>> =>
-    new Promise((resolve, reject) => {
-      const onMessage = (message: PeerProcessMessage): void => {
-        if (message.type !== type) return
-        child.off('message', onMessage)
-        child.off('exit', onExit)
-        resolve(message as Extract<PeerProcessMessage, { type: T }>)
-      }
-      const onExit = (code: number | null): void => reject(new Error(`the peer process exited (${code})`))
-      child.on('message', onMessage)
-      child.once('exit', onExit)
-    })
-  const ready = await next('ready')
-  return {
-    child,
-    ready,
-    ask: (request, answer) => {
-      const pending = next(answer)
-      child.send(request)
-      return pending
-    },
-  }
-}
-
 /** One run's figures: sends per second, and this process's CPU time per send in µs. */
 interface RunFigures {
   readonly rate: number
   readonly cpuMicros: number
 }
 
-/** Runs `count` sends with at most `window` in flight. */
-const runWindow = async (count: number, window: number, sendOne: (i: number) => Promise<void>): Promise<RunFigures> => {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const i = next
-      next += 1
-      await sendOne(i)
-    }
-  }
+/** Runs `count` sends with at most `window` in flight, and measures them. */
+const measuredWindow = async (count: number, window: number, sendOne: (i: number) => Promise<void>): Promise<RunFigures> => {
   const start = performance.now()
   const cpu = process.cpuUsage()
-  await Promise.all(Array.from({ length: window }, worker))
+  await runWindow(count, window, sendOne)
   const used = process.cpuUsage(cpu)
   return { rate: count / ((performance.now() - start) / 1000), cpuMicros: (used.user + used.system) / count }
 }
@@ -96,7 +51,10 @@ export async function benchWebPush(): Promise<void> {
   const count = envCount('BENCH_WEBPUSH_N', 5_000)
   const window = envCount('BENCH_WEBPUSH_WINDOW', 8)
   const reps = envCount('BENCH_REPS', 3)
-  const peer = await startPeerProcess()
+  const peer = await forkPeerProcess<PeerProcessMessage, PeerProcessRequest>(
+    fileURLToPath(new URL('../test/peers/webpush/peer-process.ts', import.meta.url)),
+    'Web Push',
+  )
   const { hostname, port, ca } = peer.ready
   const keys = webPush.generateVAPIDKeys()
   const vapid = { subject: 'mailto:bench@example.com', publicKey: keys.publicKey, privateKey: keys.privateKey }
@@ -119,7 +77,7 @@ export async function benchWebPush(): Promise<void> {
   /** A run counts only if the peer decrypted and accepted every one of its sends. */
   const verifiedRun = async (sendOne: (i: number) => Promise<void>, n: number): Promise<RunFigures> => {
     const before = await peer.ask({ type: 'stats' }, 'stats')
-    const figures = await runWindow(n, window, sendOne)
+    const figures = await measuredWindow(n, window, sendOne)
     const after = await peer.ask({ type: 'stats' }, 'stats')
     if (after.delivered - before.delivered !== n || after.refused !== before.refused) {
       throw new Error(`the peer accepted ${after.delivered - before.delivered} of ${n} pushes`)
@@ -162,11 +120,7 @@ export async function benchWebPush(): Promise<void> {
     await provider.close()
     webPushAgent.destroy()
     adapterAgent.destroy()
-    peer.child.send({ type: 'close' } satisfies PeerProcessRequest)
-    await new Promise<void>((resolve) => {
-      if (peer.child.exitCode !== null) resolve()
-      else peer.child.once('exit', () => resolve())
-    })
+    await peer.close({ type: 'close' })
   }
 }
 
