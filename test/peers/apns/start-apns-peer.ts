@@ -151,17 +151,8 @@ const makeOwnKey = (): { key: PeerSigningKey; credentials: PeerCredentials } => 
   return { key: { teamId, keyId, publicKey: pair.publicKey }, credentials: { teamId, keyId, privateKey } }
 }
 
-/** A request that passed every check, waiting for its answer. */
-interface Accepted {
-  readonly token: string
-  readonly topic: string
-  readonly pushType: string
-  readonly priority: number
-  readonly expiration: string | undefined
-  readonly collapseId: string | undefined
-  readonly apnsId: string
-  readonly payload: Record<string, unknown>
-  readonly issuedAtMs: number
+/** A request that passed every check, waiting for its answer: a received push to be, and its JWT. */
+interface Accepted extends Omit<ReceivedPush, 'status' | 'session'> {
   readonly jwt: string
 }
 
