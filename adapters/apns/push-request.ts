@@ -39,13 +39,25 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const refuse = (status: 400 | 413, reason: string, why: string): Prepared => ({ refused: { status, reason, detail: `refused locally: ${why}` } })
 
 /**
- * The JSON body: the payload, with `content-available: 1` in `aps` for a background push
- * (without it iOS does not wake the app), and the send's `dispatchId` as a top-level key
- * unless the payload has one (the SDK reports it back in `delivery_reported`, D6).
+ * `aps` of a background push: `content-available: 1` (without it iOS does not wake the app)
+ * and none of `alert`, `badge`, `sound`. Apple documents a background notification as one whose
+ * `aps` holds none of those: kept, they would show, sound or badge on a device whose user turned
+ * notifications off (a `background` token, R27), and APNs may not treat the push as background.
+ * The rest of `aps` and the custom keys stay.
+ */
+const backgroundAps = (aps: Record<string, unknown>): Record<string, unknown> => {
+  const { alert: _alert, badge: _badge, sound: _sound, ...rest } = aps
+  return { ...rest, 'content-available': 1 }
+}
+
+/**
+ * The JSON body: the payload, with a silent `aps` for a background push (`backgroundAps`), and
+ * the send's `dispatchId` as a top-level key unless the payload has one (the SDK reports it
+ * back in `delivery_reported`, D6).
  */
 const bodyOf = (push: OutgoingPush, payload: Record<string, unknown>): Record<string, unknown> => {
   const aps = isObject(payload['aps']) ? payload['aps'] : {}
-  const withAps = push.kind === 'background' ? { ...payload, aps: { ...aps, 'content-available': 1 } } : payload
+  const withAps = push.kind === 'background' ? { ...payload, aps: backgroundAps(aps) } : payload
   return push.dispatchId === undefined || 'dispatchId' in payload ? withAps : { ...withAps, dispatchId: push.dispatchId }
 }
 

@@ -186,6 +186,22 @@ describe('headers and body', () => {
     expect(push?.payload).toEqual({ aps: { 'content-available': 1 }, sync: 'inbox' })
   })
 
+  it('R27: a background push is silent: aps.alert, badge and sound are dropped, the rest of aps and the custom keys kept', async () => {
+    const apns = await peer()
+    const provider = providerFor(apns)
+    const token = newToken()
+    const payload = { aps: { alert: { title: 'Bonjour', body: 'Kim vous a écrit' }, badge: 3, sound: 'default', 'thread-id': 'inbox' }, sync: 'inbox' }
+    const reply = await provider.send({ appId, token, kind: 'background', payload })
+    expect(reply.status).toBe(200)
+    const [push] = apns.received
+    expect(push).toMatchObject({ pushType: 'background', priority: 5 })
+    expect(push?.payload).toEqual({ aps: { 'thread-id': 'inbox', 'content-available': 1 }, sync: 'inbox' })
+    // The host's payload is not changed in place: the same object can serve an alert.
+    expect(payload.aps).toHaveProperty('alert')
+    await provider.send(alertTo(token, { payload }))
+    expect(apns.received[1]?.payload['aps']).toEqual(payload.aps)
+  })
+
   it('a payload that already names its dispatchId keeps it; topicFor chooses the topic per push', async () => {
     const apns = await peer()
     const provider = providerFor(apns, { topic: undefined, topicFor: (push) => `com.example.${push.appId}` })
