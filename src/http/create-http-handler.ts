@@ -3,10 +3,11 @@ import type { Clock, Registry } from 'push-registry'
 import { ContentionError, StorageError, systemClock } from 'push-registry'
 import type { ApiKeys } from './api-keys.js'
 import { keyCheck } from './api-keys.js'
-import { errorResponse, unauthorized } from './http-error.js'
+import { errorResponse, notNormalPath, unauthorized } from './http-error.js'
 import type { HttpLimits } from './limits.js'
 import { defaultHttpLimits } from './limits.js'
 import { nodeAdapter } from './node-adapter.js'
+import { isNormalPath } from './normal-path.js'
 import type { Route } from './routes.js'
 import { routes } from './routes.js'
 import { uiRoutes } from './ui/ui-routes.js'
@@ -47,6 +48,13 @@ interface Answer {
 
 const methodOf = (method: string): string => (/^[A-Z]{1,16}$/.test(method) ? method : '?')
 
+/**
+ * A route's handler for a method, looked up among the route's own entries only: a method named
+ * `constructor`, `toString` or `__proto__` must not find what every object inherits.
+ */
+const handlerOf = (route: Route, method: string): Route['methods'][keyof Route['methods']] =>
+  Object.hasOwn(route.methods, method) ? route.methods[method as keyof Route['methods']] : undefined
+
 const decodeParams = (match: RegExpExecArray): string[] | null => {
   try {
     return match.slice(1).map((p) => decodeURIComponent(p))
@@ -79,11 +87,12 @@ export const createHttpHandler = (options: HttpHandlerOptions): HttpHandler => {
 
   const route = async (request: Request): Promise<Answer> => {
     const url = new URL(request.url)
+    if (!isNormalPath(url.pathname)) return { label: '(path)', response: notNormalPath() }
     for (const candidate of table) {
       const match = candidate.pattern.exec(url.pathname)
       if (match === null) continue
       const label = candidate.label
-      const handle = candidate.methods[request.method as keyof Route['methods']]
+      const handle = handlerOf(candidate, request.method)
       if (handle === undefined) {
         const allow = Object.keys(candidate.methods).join(', ')
         return { label, response: errorResponse(405, { path: 'method', rule: 'HTTP', message: `allowed: ${allow}` }, { allow }) }

@@ -31,3 +31,7 @@ export const tooLarge = (maxBodyBytes: number): Response =>
  */
 export const unauthorized = (): Response =>
   errorResponse(401, { path: 'headers.authorization', rule: 'HTTP', message: 'a valid API key is required' }, { 'www-authenticate': 'Bearer' })
+
+/** 400: a path that is not in normal form (see `isNormalPath`): refused, never reinterpreted. */
+export const notNormalPath = (): Response =>
+  errorResponse(400, { path: 'url', rule: 'HTTP', message: 'is not in normal form (no empty or dot segments, backslashes or encoded slashes)' })

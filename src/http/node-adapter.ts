@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { once } from 'node:events'
-import { tooLarge } from './http-error.js'
+import { notNormalPath, tooLarge } from './http-error.js'
+import { isNormalPath } from './normal-path.js'
 
 /** What the adapter needs from the handler. */
 export interface NodeAdapterDeps {
@@ -97,6 +98,16 @@ export const nodeAdapter =
         const response = tooLarge(deps.maxBodyBytes)
         deps.record(req.method ?? '?', '(body)', response.status, started)
         await writeResponse(response, res, true)
+        closeUnread()
+        return
+      }
+      // Checked on the raw target: URL parsing would already have resolved `//host/…`, dot
+      // segments and backslashes into some other path.
+      const target = req.url ?? ''
+      if (!isNormalPath(target.split('?', 1)[0] as string)) {
+        const response = notNormalPath()
+        deps.record(req.method ?? '?', '(path)', response.status, started)
+        await writeResponse(response, res, !req.complete)
         closeUnread()
         return
       }
