@@ -4,6 +4,7 @@ import type { App } from '../domain/app.js'
 import type { AppId } from '../domain/brand.js'
 import type { Duration, PolicyOverrides } from '../domain/policy.js'
 import type { Issue } from './issue.js'
+import type { RuleId } from './issue.js'
 import { issuesOf, ruleMessage } from './issue.js'
 import { boundedInteger, boundedString, oneOf } from './primitives.js'
 
@@ -18,10 +19,10 @@ const units: Readonly<Record<string, number>> = {
 }
 
 /**
- * R19: a duration given as milliseconds, as `"30d"` / `"270 days"` / `"12h"`, or as an
- * ISO-8601 duration in days, hours, minutes or seconds (`"P270D"`, `"PT12H"`).
+ * A duration given as milliseconds, as `"30d"` / `"270 days"` / `"12h"`, or as an ISO-8601
+ * duration in days, hours, minutes or seconds (`"P270D"`, `"PT12H"`); a failure cites `rule`.
  */
-export const DurationC = new t.Type<Duration, Duration, unknown>(
+const durationOf = (rule: RuleId): t.Type<Duration, Duration, unknown> => new t.Type<Duration, Duration, unknown>(
   'Duration',
   (u): u is Duration => typeof u === 'number' && Number.isFinite(u) && u >= 0,
   (u, c) => {
@@ -35,12 +36,15 @@ export const DurationC = new t.Type<Duration, Duration, unknown>(
         return t.success((d as number) * 86_400_000 + (h as number) * 3_600_000 + (m as number) * 60_000 + (s as number) * 1000)
       }
     }
-    return t.failure(u, c, ruleMessage('R19', 'must be a duration: milliseconds, "30d", "12h" or ISO-8601 "P30D"'))
+    return t.failure(u, c, ruleMessage(rule, 'must be a duration: milliseconds, "30d", "12h" or ISO-8601 "P30D"'))
   },
   (a) => a,
 )
 
-/** Per-app policy overrides (R10, R12, R18, R19). Unknown keys are refused, not ignored. */
+/** R19: a staleness duration (see `durationOf`). */
+export const DurationC = durationOf('R19')
+
+/** Per-app policy overrides (R10, R12, R18, R19, D14). Unknown keys are refused, not ignored. */
 export const PolicyOverridesC: t.Type<PolicyOverrides, unknown, unknown> = t.exact(
   t.partial({
     ownership: oneOf('OwnershipMode', ['exclusive', 'shared'] as const, 'R10'),
@@ -48,6 +52,7 @@ export const PolicyOverridesC: t.Type<PolicyOverrides, unknown, unknown> = t.exa
     staleAfter: DurationC,
     expireAfter: t.union([DurationC, t.null]),
     suspectConfirmations: boundedInteger('Confirmations', 1, 1000, 'R18'),
+    reorderWindow: durationOf('D14'),
   }),
 ) as t.Type<PolicyOverrides, unknown, unknown>
 
@@ -97,7 +102,7 @@ export const decodeConfig = (
           issues.push({ path: `policy.${appId}`, rule: 'R4', message: 'names an app that is not configured' })
           continue
         }
-        issues.push(...unknownKeys(value, ['ownership', 'optInWhenPushAuthorized', 'staleAfter', 'expireAfter', 'suspectConfirmations'], `policy.${appId}`))
+        issues.push(...unknownKeys(value, ['ownership', 'optInWhenPushAuthorized', 'staleAfter', 'expireAfter', 'suspectConfirmations', 'reorderWindow'], `policy.${appId}`))
         const decoded = PolicyOverridesC.decode(value)
         if (E.isLeft(decoded)) issues.push(...issuesOf(decoded.left, `policy.${appId}`))
         else overrides[appId] = decoded.right

@@ -25,6 +25,11 @@ export interface AppPolicy {
   readonly staleness: Staleness
   /** R18, D6: ambiguous answers from distinct dispatches that confirm a token is dead. */
   readonly suspectConfirmations: number
+  /**
+   * D14: how far back from the newest `at` a registration has seen its history stays exact in
+   * any order. Older facts are compacted to the last-writer-wins values they set.
+   */
+  readonly reorderWindow: Duration
 }
 
 /** Per-app overrides of the defaults; every field optional. */
@@ -34,9 +39,13 @@ export interface PolicyOverrides {
   readonly staleAfter?: Duration
   readonly expireAfter?: Duration | null
   readonly suspectConfirmations?: number
+  readonly reorderWindow?: Duration
 }
 
 const day = 24 * 60 * 60 * 1000
+
+/** D14: the default reorder window, 30 days. */
+export const defaultReorderWindow: Duration = 30 * day
 
 /** R19: 30 days to stale everywhere; FCM tokens expire after 270 days, Web Push after 60. */
 export const defaultStaleness = (provider: Provider): Staleness => ({
@@ -55,5 +64,6 @@ export const resolvePolicy = (app: App, overrides: PolicyOverrides = {}): AppPol
       expireAfter: overrides.expireAfter === undefined ? staleness.expireAfter : overrides.expireAfter,
     },
     suspectConfirmations: overrides.suspectConfirmations ?? 3,
+    reorderWindow: overrides.reorderWindow ?? defaultReorderWindow,
   }
 }

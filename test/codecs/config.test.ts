@@ -48,4 +48,10 @@ describe('decodeConfig (R4, S3)', () => {
     expect(issues([app], { ios: { suspectConfirmations: 0 } })).toEqual(['policy.ios.suspectConfirmations R18'])
     expect(issues([app], { ios: { ownership: 'shared', expireAfter: null, staleAfter: '7d' } })).toEqual([])
   })
+  it('D14: reorderWindow is a duration per app', () => {
+    expect(issues([app], { ios: { reorderWindow: '7d' } })).toEqual([])
+    expect(issues([app], { ios: { reorderWindow: -1 } })).toEqual(['policy.ios.reorderWindow D14'])
+    const decoded = decodeConfig([app], { ios: { reorderWindow: 'P7D' } })
+    expect(E.isRight(decoded) && decoded.right.policy['ios']?.reorderWindow).toBe(7 * 86_400_000)
+  })
 })
