@@ -18,7 +18,7 @@ export type { Audience } from './registry/dispatch/audience.js'
 export type { AnswerClassName, CredentialStop, DispatchReport, Outcome } from './registry/dispatch/dispatch-report.js'
 export type { DispatchEventBase, DispatchEventName, DispatchEvents } from './registry/dispatch/events.js'
 export type { RetryDecision, RetryPolicy } from './registry/dispatch/retry.js'
-export { defaultRetryPolicy, planRetry } from './registry/dispatch/retry.js'
+export { defaultRetryPolicy, isQuotaExceeded, planRetry } from './registry/dispatch/retry.js'
 export type { UninstallReport } from './registry/dispatch/uninstalls.js'
 export { DispatchConfigError, DispatchError } from './registry/dispatch/errors.js'
 

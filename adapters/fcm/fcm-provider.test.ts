@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { classifyAnswer, createRegistry, redact } from 'push-registry'
+import { classifyAnswer, createDispatcher, createRegistry, redact } from 'push-registry'
 import type { AnswerClass, AppId, DeviceId, OutgoingPush, ProviderPort, ProviderReply } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
 import { createFcmProvider, FcmConfigError, nonFcmReason } from 'push-registry/fcm'
@@ -408,6 +408,22 @@ describe('end to end with the registry', () => {
     const report = await registry.ingest({ type: 'provider_answer', at: '2026-11-23T11:00:00Z', appId, token, provider: 'fcm', ...reply })
     expect(report.rejected).toEqual([])
     expect(await registry.targets({ appId, kind: 'alert' })).toEqual([])
+    await registry.close()
+  })
+
+  it('R16, §4 table: a QUOTA_EXCEEDED without Retry-After is retried by the dispatcher after one minute, not 0.5 s', async () => {
+    await start()
+    fcm = provider()
+    const token = newToken('quota')
+    const registry = createRegistry({ apps: [{ appId, name: 'MyApp (Android)', platform: 'android' }], storage: createMemoryStorage() })
+    await registry.ingest({ type: 'session_started', at: '2026-11-23T10:00:00Z', appId, deviceId: 'pixel' as DeviceId, userId: 'kim', token, permission: 'granted', osVersion: '14' })
+    peer.script(token, 'quota-exceeded', 'ok')
+    // The dispatcher's injectable scheduler: it records the wait and returns at once.
+    const waits: number[] = []
+    const dispatcher = createDispatcher({ registry, providers: { [appId]: fcm }, sleep: async (ms) => void waits.push(ms) })
+    const report = await dispatcher.send({ appId, kind: 'alert', audience: { userIds: ['kim'] }, payload: { notification: { title: 'Hi' } } })
+    expect(waits).toEqual([60_000])
+    expect(report).toMatchObject({ delivered: 1, retries: 1 })
     await registry.close()
   })
 })

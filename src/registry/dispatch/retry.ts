@@ -1,7 +1,8 @@
 /**
  * R16: how transient answers are retried. Exponential backoff with full jitter (each wait is
  * uniform in `[0, min(maxDelayMs, baseDelayMs · 2^(n-1))]`), so that many targets failing at
- * once do not come back in lock-step; a provider's `Retry-After` is a floor under that wait.
+ * once do not come back in lock-step; a provider's `Retry-After` is a floor under that wait,
+ * and so is `quotaDelayMs · 2^(n-1)` after an FCM `QUOTA_EXCEEDED` that came without one.
  */
 export interface RetryPolicy {
   /** Sends of one push to one token, the first included. Default 4. */
@@ -15,6 +16,13 @@ export interface RetryPolicy {
    * would overrun it is not made: the token counts as `transientFailed`. Default 60,000.
    */
   readonly budgetMs: number
+  /**
+   * The least wait before retrying an FCM `QUOTA_EXCEEDED` answer that came without
+   * `Retry-After`, in ms; it doubles at every retry (`quotaDelayMs · 2^(n-1)` before retry n)
+   * and may exceed `maxDelayMs`. FCM's ErrorCode reference asks for exponential backoff with a
+   * minimum initial delay of one minute when the message rate is exceeded. Default 60,000.
+   */
+  readonly quotaDelayMs: number
 }
 
 /** The defaults of {@link RetryPolicy}. */
@@ -23,6 +31,7 @@ export const defaultRetryPolicy: RetryPolicy = {
   baseDelayMs: 500,
   maxDelayMs: 30_000,
   budgetMs: 60_000,
+  quotaDelayMs: 60_000,
 }
 
 /** What to do after a transient answer. */
@@ -31,9 +40,19 @@ export type RetryDecision =
   | { readonly retry: false; readonly why: 'attempts' | 'budget' }
 
 /**
+ * Whether an answer is FCM's `QUOTA_EXCEEDED` (the project's, a device's or a topic's message
+ * rate exceeded), whose retries wait at least `quotaDelayMs` (see {@link RetryPolicy}).
+ */
+export const isQuotaExceeded = (answer: { readonly provider: string; readonly reason?: string | undefined }): boolean =>
+  answer.provider === 'fcm' && answer.reason === 'QUOTA_EXCEEDED'
+
+/**
  * R16, §4 ("honour Retry-After"): whether to send again after the `attempt`-th send answered
  * a transient failure, having already waited `spentMs`, and how long to wait first.
- * `random` answers in `[0, 1)`; it is injected so tests decide the jitter.
+ * `random` answers in `[0, 1)`; it is injected so tests decide the jitter. `quotaExceeded`
+ * says the answer was a quota refusal ({@link isQuotaExceeded}): without a `Retry-After`, the
+ * wait is then at least `quotaDelayMs · 2^(attempt-1)`; a `Retry-After` the provider sent wins,
+ * being its own word on when to come back.
  */
 export const planRetry = (
   policy: RetryPolicy,
@@ -41,11 +60,14 @@ export const planRetry = (
   spentMs: number,
   retryAfterSeconds: number | undefined,
   random: () => number,
+  quotaExceeded = false,
 ): RetryDecision => {
   if (attempt >= policy.maxAttempts) return { retry: false, why: 'attempts' }
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
+  const growth = 2 ** (attempt - 1)
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * growth)
   const jittered = Math.floor(clampUnit(random()) * ceiling)
-  const floor = retryAfterMs(retryAfterSeconds)
+  const told = retryAfterMs(retryAfterSeconds)
+  const floor = told > 0 || !quotaExceeded ? told : policy.quotaDelayMs * growth
   const delayMs = Math.max(jittered, floor)
   if (spentMs + delayMs > policy.budgetMs) return { retry: false, why: 'budget' }
   return { retry: true, delayMs }
@@ -65,7 +87,7 @@ const clampUnit = (x: number): number => (Number.isFinite(x) ? Math.min(Math.max
 export const retryPolicyProblems = (policy: RetryPolicy): string[] => {
   const problems: string[] = []
   if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) problems.push('retry.maxAttempts must be an integer ≥ 1')
-  for (const field of ['baseDelayMs', 'maxDelayMs', 'budgetMs'] as const) {
+  for (const field of ['baseDelayMs', 'maxDelayMs', 'budgetMs', 'quotaDelayMs'] as const) {
     if (!Number.isFinite(policy[field]) || policy[field] < 0) problems.push(`retry.${field} must be a finite number ≥ 0`)
   }
   return problems

@@ -14,7 +14,7 @@ import { Tally } from './dispatch-report.js'
 import type { DispatchEventName, DispatchEvents } from './events.js'
 import { Feedback } from './feedback.js'
 import type { RetryPolicy } from './retry.js'
-import { planRetry } from './retry.js'
+import { isQuotaExceeded, planRetry } from './retry.js'
 import { forEachBounded } from './worker-pool.js'
 
 /** One token a dispatch sends to. */
@@ -121,7 +121,7 @@ export const runDispatch = async <T extends DispatchTarget>(deps: EngineDeps, pl
       // healed. A second retry here would mint again within seconds, and APNs answers
       // TooManyProviderTokenUpdates to that.
       if (verdict.class !== 'transient') return { outcome: outcomeOf[verdict.class], answer, verdict, attempts }
-      const next = planRetry(deps.retry, attempts, waited, reply.retryAfterSeconds, deps.random)
+      const next = planRetry(deps.retry, attempts, waited, reply.retryAfterSeconds, deps.random, isQuotaExceeded(answer))
       if (!next.retry) return { outcome: 'transientFailed', answer, verdict, attempts }
       deps.emit('dispatch.retry', {
         ...base,
