@@ -82,7 +82,9 @@ export { endpointProblem } from './codecs/endpoint.js'
 export type { Clock } from './ports/clock.js'
 export { fixedClock, systemClock } from './ports/clock.js'
 export type {
+  CommitOptions,
   CommitOutcome,
+  RecordDelete,
   RecordWrite,
   ScanPage,
   ScanRequest,

@@ -1,4 +1,5 @@
 import type {
+  CommitOptions,
   CommitOutcome,
   RecordKey,
   RecordKind,
@@ -27,8 +28,9 @@ export type MemoryStorageOptions = Record<string, never>
 export const createMemoryStorage = (_options: MemoryStorageOptions = {}): StoragePort => {
   // Records live in one table per kind, scoped by app (or contact kind), keyed by their own
   // natural id: lookups hash strings the records already hold instead of building composite
-  // ids. Each record's current entry is also listed in its scope in insertion order; records
-  // are never deleted, so an offset into that list is a stable scan cursor. Entries are
+  // ids. Each record's current entry is also listed in its scope in insertion order; a deleted
+  // record leaves a hole there (erasure is rare), so an offset into that list is a stable scan
+  // cursor. Entries are
   // immutable and replaced on write, so reads hand them out as they are: what a caller holds
   // never changes under it, and reading allocates nothing.
   const tables: Readonly<Record<RecordKind, Map<string, Scope>>> = {
@@ -62,11 +64,19 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
 
   const read = async (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> => keys.map(find)
 
-  const commit = async (writes: readonly RecordWrite[]): Promise<CommitOutcome> => {
-    const conflicts = writes
-      .filter((write) => (find(write.record)?.version ?? 0) !== write.expectedVersion)
-      .map((write) => recordId(write.record))
+  const commit = async (writes: readonly RecordWrite[], options: CommitOptions = {}): Promise<CommitOutcome> => {
+    const deletes = options.deletes ?? []
+    const conflicts = [
+      ...writes.filter((write) => (find(write.record)?.version ?? 0) !== write.expectedVersion).map((write) => recordId(write.record)),
+      ...deletes.filter((d) => d.expectedVersion === 0 || find(d.key)?.version !== d.expectedVersion).map((d) => recordId(d.key)),
+    ]
     if (conflicts.length > 0) return { ok: false, conflicts }
+    for (const { key } of deletes) {
+      const scope = scopeOf(key.kind, scopeName(key), false) as Scope
+      const entry = scope.byId.get(idWithin(key)) as Entry
+      scope.byId.delete(idWithin(key))
+      scope.members[entry.position] = undefined
+    }
     for (const write of writes) {
       const scope = scopeOf(write.record.kind, scopeName(write.record), true) as Scope
       const id = idWithin(write.record)
@@ -86,8 +96,10 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     for (let g = startScope; g < wanted.length; g++) {
       const members = (wanted[g] as Scope).members
       for (let i = g === startScope ? startOffset : 0; i < members.length; i++) {
+        const member = members[i]
+        if (member === undefined) continue
         if (page.length === request.limit) return { records: page, next: `${g}:${i}` }
-        page.push(members[i] as Entry)
+        page.push(member)
       }
     }
     return { records: page, next: null }
@@ -121,7 +133,8 @@ class Entry implements StoredRecord {
 interface Scope {
   readonly name: string
   readonly byId: Map<string, Entry>
-  readonly members: Entry[]
+  /** In insertion order; `undefined` where a record was deleted. */
+  readonly members: (Entry | undefined)[]
 }
 
 const appScoped = (kind: RecordKind): boolean => kind === 'registration' || kind === 'token' || kind === 'dispatch'

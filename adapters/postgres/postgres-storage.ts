@@ -1,7 +1,9 @@
 import type {
   AppId,
+  CommitOptions,
   CommitOutcome,
   DeviceId,
+  RecordDelete,
   RecordKey,
   RecordWrite,
   RegistryRecord,
@@ -44,10 +46,10 @@ export interface PostgresStorageOptions {
  * One table holds every record as `jsonb` with a version; see the README for the schema.
  *
  * - `read` is one statement for any number of keys (arrays joined through `unnest`).
- * - `commit` is one statement, hence one transaction, for any number of writes: it locks the
- *   rows it updates, in key order, checks their versions, and only if all match inserts the new
- *   rows (a creation whose row exists fails on the primary key: a conflict) and updates the
- *   others (READ COMMITTED + row locks: see the README for why not SERIALIZABLE). A write that
+ * - `commit` is one statement, hence one transaction, for any number of writes and deletions:
+ *   it locks the rows it updates or deletes, in key order, checks their versions, and only if
+ *   all match inserts the new rows (a creation whose row exists fails on the primary key: a
+ *   conflict), updates the others and deletes the deleted (READ COMMITTED + row locks: see the README for why not SERIALIZABLE). A write that
  *   lost a race is reported as a conflict, never half-applied.
  * - `scan` pages by the insertion sequence (keyset), so an export holds one page in memory.
  *
@@ -77,10 +79,16 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     return found
   }
 
-  const commit = async (writes: readonly RecordWrite[]): Promise<CommitOutcome> => {
-    if (writes.length === 0) return { ok: true }
-    const keys = writes.map((write) => rowKeyOf(write.record))
-    const json = writes.map((write) => storableJson(write.record))
+  const commit = async (writes: readonly RecordWrite[], options: CommitOptions = {}): Promise<CommitOutcome> => {
+    const deletes = options.deletes ?? []
+    if (writes.length === 0 && deletes.length === 0) return { ok: true }
+    // A deletion expecting no record names nothing to delete: a conflict, as on every store.
+    const absent = deletes.filter((d) => d.expectedVersion === 0)
+    if (absent.length > 0) return { ok: false, conflicts: absent.map((d) => recordId(d.key)) }
+    const named: (RecordKey | RegistryRecord)[] = [...writes.map((write) => write.record), ...deletes.map((d) => d.key)]
+    const keys = named.map(rowKeyOf)
+    // A deletion is a row of the same statement with no record (JSON null) and `drop` set.
+    const json = [...writes.map((write) => storableJson(write.record)), ...deletes.map(() => 'null')]
     refuseTwoActiveHolders(writes)
     const [kinds, scopes, ids] = columns(keys)
     try {
@@ -88,18 +96,19 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
         kinds,
         scopes,
         ids,
-        writes.map((write) => write.expectedVersion),
+        [...writes.map((write) => write.expectedVersion), ...deletes.map((d) => d.expectedVersion)],
         // One JSON array rather than a jsonb[]: an array literal of JSON texts is escaped by the
         // client and unescaped by the server, which cost twice as much as parsing one document.
         `[${json.join(',')}]`,
-        writes.length,
+        named.length,
+        named.map((_, i) => i >= writes.length),
       ])
       const stale = rows[0]?.stale ?? []
       if (stale.length === 0) return { ok: true }
-      return { ok: false, conflicts: stale.map((n) => recordId(writes[n - 1]?.record as RegistryRecord)) }
+      return { ok: false, conflicts: stale.map((n) => recordId(named[n - 1] as RecordKey)) }
     } catch (error) {
       if (!lostARace(error)) throw error
-      return { ok: false, conflicts: await conflictsAfterRace(writes, keys) }
+      return { ok: false, conflicts: await conflictsAfterRace(writes, deletes, keys) }
     }
   }
 
@@ -108,9 +117,14 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
    * records whose version moved, and the registrations of other devices that now hold, active,
    * a token this commit made active (I2). Never empty, so that a conflict always names a record.
    */
-  const conflictsAfterRace = async (writes: readonly RecordWrite[], keys: readonly RowKey[]): Promise<string[]> => {
-    const current = await read(writes.map((write) => write.record))
-    const moved = writes.filter((write, i) => (current[i]?.version ?? 0) !== write.expectedVersion).map((write) => recordId(write.record))
+  const conflictsAfterRace = async (
+    writes: readonly RecordWrite[],
+    deletes: readonly RecordDelete[],
+    keys: readonly RowKey[],
+  ): Promise<string[]> => {
+    const expected = [...writes.map((write) => ({ key: write.record as RecordKey | RegistryRecord, version: write.expectedVersion })), ...deletes.map((d) => ({ key: d.key, version: d.expectedVersion }))]
+    const current = await read(expected.map((e) => e.key as RecordKey))
+    const moved = expected.filter((e, i) => (current[i]?.version ?? 0) !== e.version).map((e) => recordId(e.key))
     const active = activeTokens(writes)
     const written = new Set(keys.map((key) => `${key.kind}\u0000${key.scope}\u0000${key.id}`))
     const { rows } =
@@ -121,7 +135,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
       .filter((row) => !written.has(`registration\u0000${row.scope}\u0000${row.id}`))
       .map((row) => recordId({ kind: 'registration', appId: row.scope as AppId, deviceId: row.id as DeviceId }))
     const conflicts = [...new Set([...moved, ...holders])]
-    return conflicts.length > 0 ? conflicts : writes.map((write) => recordId(write.record))
+    return conflicts.length > 0 ? conflicts : expected.map((e) => recordId(e.key))
   }
 
   const scan = async (request: ScanRequest): Promise<ScanPage> => {
@@ -169,8 +183,8 @@ const statements = (s: string) => ({
   // The writes are gated on `stale` being empty, so a conflict writes nothing.
   commit: `WITH w AS MATERIALIZED (
       SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]),
-          jsonb_array_elements($5::jsonb))
-        WITH ORDINALITY AS w(kind, scope, id, expected, record, n)
+          jsonb_array_elements($5::jsonb), unnest($7::boolean[]))
+        WITH ORDINALITY AS w(kind, scope, id, expected, record, drop, n)
     ),
     current AS MATERIALIZED (
       SELECT r.kind, r.scope, r.id, r.version FROM ${s}.records r
@@ -201,12 +215,18 @@ const statements = (s: string) => ({
       UPDATE ${s}.records r SET version = r.version + 1, record = w.record
       FROM w
       WHERE r.kind = w.kind AND r.scope = w.scope AND r.id = w.id
-        AND w.expected > 0 AND r.version = w.expected AND NOT EXISTS (SELECT 1 FROM stale)
+        AND w.expected > 0 AND NOT w.drop AND r.version = w.expected AND NOT EXISTS (SELECT 1 FROM stale)
+      RETURNING 1
+    ),
+    deleted AS (
+      DELETE FROM ${s}.records r USING w
+      WHERE r.kind = w.kind AND r.scope = w.scope AND r.id = w.id
+        AND w.drop AND r.version = w.expected AND NOT EXISTS (SELECT 1 FROM stale)
       RETURNING 1
     )
     SELECT coalesce((SELECT array_agg(n::int ORDER BY n) FROM stale), '{}'::int[]) AS stale,
       CASE WHEN EXISTS (SELECT 1 FROM stale) THEN 0
-        ELSE ${s}.assert_applied((SELECT count(*) FROM inserted) + (SELECT count(*) FROM updated), $6) END AS applied`,
+        ELSE ${s}.assert_applied((SELECT count(*) FROM inserted) + (SELECT count(*) FROM updated) + (SELECT count(*) FROM deleted), $6) END AS applied`,
   holders: `SELECT r.scope, r.id
     FROM unnest($1::text[], $2::text[]) AS a(scope, token)
     JOIN ${s}.records r ON r.scope = a.scope AND r.active_token = a.token AND r.active_token IS NOT NULL`,

@@ -13,6 +13,18 @@ export interface RecordWrite {
   readonly expectedVersion: number
 }
 
+/** One deletion: applies only if the stored version is `expectedVersion` (never 0: the record exists). */
+export interface RecordDelete {
+  readonly key: RecordKey
+  readonly expectedVersion: number
+}
+
+/** What a commit does besides its writes, in the same atomic step. */
+export interface CommitOptions {
+  /** Records to delete, checked like writes: a stale or missing one is a conflict. */
+  readonly deletes?: readonly RecordDelete[]
+}
+
 /** The outcome of a commit: all writes applied, or none and the ids of the records that moved on. */
 export type CommitOutcome =
   | { readonly ok: true }
@@ -51,15 +63,18 @@ export interface StorageCapabilities {
  *
  * Contract (checked by `push-registry/testing`):
  * - `read(keys)` answers one entry per key, in the same order; `undefined` for a missing record.
- * - `commit(writes)` is atomic and conditional: either every write applies (each record then
- *   has version `expectedVersion + 1`) or none does and the outcome lists the ids of the
- *   records whose stored version differed. No two writes name the same record. A commit that
+ * - `commit(writes, { deletes })` is atomic and conditional: either every write and deletion
+ *   applies (each written record then has version `expectedVersion + 1`, each deleted one is
+ *   gone) or none does and the outcome lists the ids of the records whose stored version
+ *   differed (a deletion of a missing record conflicts). No two writes or deletions name the
+ *   same record. A deleted record reads as `undefined`, leaves scans, and can be created again
+ *   (`expectedVersion` 0, version 1). A commit that
  *   throws may or may not have applied; the registry reads again before retrying, and
  *   re-applying inputs is harmless (I9).
  * - `scan` pages through every record of a kind (and app) that existed when the scan began,
  *   each exactly once, in an order the adapter chooses; records written during a scan may or
  *   may not appear. Cursors are opaque strings.
- * - Records are never deleted by the registry.
+ * - The registry deletes records only to erase a user's personal data (`registry.erase`).
  * - A store may enforce domain invariants itself (the PostgreSQL adapter refuses two active
  *   registrations of one token in one app, I2). A commit that breaks one because of a
  *   concurrent writer is reported as a conflict; one that breaks it on its own is a defect of
@@ -68,7 +83,7 @@ export interface StorageCapabilities {
 export interface StoragePort {
   readonly capabilities: StorageCapabilities
   readonly read: (keys: readonly RecordKey[]) => Promise<readonly (StoredRecord | undefined)[]>
-  readonly commit: (writes: readonly RecordWrite[]) => Promise<CommitOutcome>
+  readonly commit: (writes: readonly RecordWrite[], options?: CommitOptions) => Promise<CommitOutcome>
   readonly scan: (request: ScanRequest) => Promise<ScanPage>
   /** Releases connections and handles; the store is not used afterwards. */
   readonly close: () => Promise<void>

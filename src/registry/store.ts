@@ -1,7 +1,7 @@
 import type { RecordKey, RegistryRecord } from '../domain/records.js'
 import { recordId } from '../domain/records.js'
 import type { World } from '../domain/world.js'
-import type { CommitOutcome, RecordWrite, ScanPage, ScanRequest, StoragePort, StoredRecord } from '../ports/storage.js'
+import type { CommitOptions, CommitOutcome, RecordWrite, ScanPage, ScanRequest, StoragePort, StoredRecord } from '../ports/storage.js'
 import { StorageError } from './errors.js'
 
 /**
@@ -26,7 +26,8 @@ export const guardedStorage = (port: StoragePort) => {
         }
         return found
       }),
-    commit: (writes: readonly RecordWrite[]): Promise<CommitOutcome> => call('commit', () => port.commit(writes)),
+    commit: (writes: readonly RecordWrite[], options?: CommitOptions): Promise<CommitOutcome> =>
+      call('commit', () => (options === undefined ? port.commit(writes) : port.commit(writes, options))),
     scan: (request: ScanRequest): Promise<ScanPage> => call('scan', () => port.scan(request)),
     close: (): Promise<void> => call('close', () => port.close()),
   }

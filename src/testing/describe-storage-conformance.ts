@@ -1,5 +1,6 @@
 import { describe } from 'vitest'
 import { describeContract } from './contract-tests.js'
+import { describeDeleteContract } from './delete-contract.js'
 import { describeProperties } from './invariant-properties.js'
 import { describeModel } from './model-run.js'
 import type { ConformanceGroup, ConformanceOptions } from './options.js'
@@ -9,7 +10,8 @@ import { runSettings } from './options.js'
  * Certifies a storage adapter: declares, in the calling vitest file, the kit's three groups of
  * tests against fresh stores from `options.create`.
  *
- * - `contract`: examples of every `StoragePort` method, per the contract in the port's TSDoc.
+ * - `contract`: examples of every `StoragePort` method, per the contract in the port's TSDoc
+ *   (deletions included).
  * - `properties`: the invariants I1–I11 as fast-check properties over random inputs ingested
  *   by a registry on the adapter (200 runs each by default).
  * - `model`: a model-based run comparing a registry on the adapter with one on the kit's
@@ -40,7 +42,10 @@ export const describeStorageConformance = (options: ConformanceOptions): void =>
     else describe(name, body)
   }
   describe(`storage conformance: ${options.name}`, () => {
-    group('contract', () => describeContract(options))
+    group('contract', () => {
+      describeContract(options)
+      describeDeleteContract(options)
+    })
     group('properties', () => describeProperties(options, settings.properties))
     group('model', () => describeModel(options, settings.model))
   })

@@ -1,4 +1,5 @@
 import type {
+  CommitOptions,
   CommitOutcome,
   RecordKey,
   RecordWrite,
@@ -33,11 +34,14 @@ export const createReferenceStorage = (): StoragePort => {
       return stored === undefined ? undefined : structuredClone(stored)
     })
 
-  const commit = async (writes: readonly RecordWrite[]): Promise<CommitOutcome> => {
-    const conflicts = writes
-      .filter((write) => (records.get(recordId(write.record))?.version ?? 0) !== write.expectedVersion)
-      .map((write) => recordId(write.record))
+  const commit = async (writes: readonly RecordWrite[], options: CommitOptions = {}): Promise<CommitOutcome> => {
+    const deletes = options.deletes ?? []
+    const conflicts = [
+      ...writes.filter((write) => (records.get(recordId(write.record))?.version ?? 0) !== write.expectedVersion).map((write) => recordId(write.record)),
+      ...deletes.filter((d) => d.expectedVersion === 0 || records.get(recordId(d.key))?.version !== d.expectedVersion).map((d) => recordId(d.key)),
+    ]
     if (conflicts.length > 0) return { ok: false, conflicts }
+    for (const { key } of deletes) records.delete(recordId(key))
     for (const write of writes) {
       records.set(recordId(write.record), { record: structuredClone(write.record), version: write.expectedVersion + 1 })
     }
