@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { once } from 'node:events'
 import { notNormalPath, tooLarge } from './http-error.js'
 import { isNormalPath } from './normal-path.js'
 
@@ -50,6 +49,22 @@ const bodyStream = (req: IncomingMessage): ReadableStream<Uint8Array> => {
   })
 }
 
+/**
+ * Resolves on `drain` or `close`, whichever comes first, and removes both listeners then: a
+ * slow reader makes a long answer wait thousands of times, and a listener left behind by each
+ * wait would pile up on the response.
+ */
+const drainedOrClosed = (res: ServerResponse): Promise<void> =>
+  new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+
 /** Writes a Fetch `Response` to a node response, streaming the body and honouring back-pressure. */
 const writeResponse = async (response: Response, res: ServerResponse, closeAfter: boolean): Promise<void> => {
   // A body the handler did not read to its end: say so, and close the connection after the
@@ -65,7 +80,7 @@ const writeResponse = async (response: Response, res: ServerResponse, closeAfter
       if (res.destroyed) return
       const { done, value } = await reader.read()
       if (done) break
-      if (!res.write(value)) await Promise.race([once(res, 'drain'), once(res, 'close')])
+      if (!res.write(value)) await drainedOrClosed(res)
     }
     res.end()
   } finally {
