@@ -26,7 +26,6 @@ export default defineConfig([
       index: 'src/index.ts',
       'fp/index': 'src/fp/index.ts',
       'http/index': 'src/http/index.ts',
-      'testing/index': 'src/testing/index.ts',
       'adapters/memory/index': 'adapters/memory/index.ts',
       'adapters/postgres/index': 'adapters/postgres/index.ts',
       'adapters/apns/index': 'adapters/apns/index.ts',
@@ -34,6 +33,18 @@ export default defineConfig([
       'adapters/webpush/index': 'adapters/webpush/index.ts',
     },
     format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    external,
+  },
+  // The conformance kit runs inside vitest, which refuses to be loaded by require(): a CJS
+  // build could only throw, so the kit is ES modules only (a CJS project's test files are
+  // still ES modules to vitest, so they import it as they import vitest).
+  {
+    entry: { 'testing/index': 'src/testing/index.ts' },
+    format: ['esm'],
     dts: true,
     sourcemap: true,
     clean: false,

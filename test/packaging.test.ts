@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
  */
 const root = resolve(import.meta.dirname, '..')
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-  exports: Record<string, string | { import: { types: string; default: string }; require: { types: string; default: string } }>
+  exports: Record<string, string | Partial<Record<'import' | 'require', { types: string; default: string }>>>
 }
 let consumer = ''
 
@@ -45,13 +45,22 @@ run()
 `
 
 describe('packaging', () => {
-  it('builds every exports entry as ESM, CJS and type declarations', () => {
+  it('builds every exports entry as ESM, CJS (all but ./testing) and type declarations', () => {
     for (const [entry, target] of Object.entries(manifest.exports)) {
       if (typeof target === 'string') continue
-      for (const file of [target.import.default, target.import.types, target.require.default, target.require.types]) {
-        expect(existsSync(join(root, file)), `${entry}: ${file}`).toBe(true)
+      const conditions = entry === './testing' ? ['import'] : ['import', 'require']
+      expect(Object.keys(target).sort(), entry).toEqual(conditions.sort())
+      for (const condition of Object.values(target)) {
+        for (const file of [condition.default, condition.types]) expect(existsSync(join(root, file)), `${entry}: ${file}`).toBe(true)
       }
     }
+  })
+
+  it('offers push-registry/testing to import only: require() is refused by the exports map, not by vitest', () => {
+    writeFileSync(join(consumer, 'kit.mjs'), `const kit = await import('push-registry/testing'); console.log(Object.keys(kit).sort().join())`)
+    expect(execFileSync('node', ['kit.mjs'], { cwd: consumer, encoding: 'utf8' }).trim()).toBe('createReferenceStorage,describeStorageConformance')
+    writeFileSync(join(consumer, 'kit.cjs'), `try { require('push-registry/testing') } catch (e) { console.log(e.code) }`)
+    expect(execFileSync('node', ['kit.cjs'], { cwd: consumer, encoding: 'utf8' }).trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED')
   })
 
   it('works from ESM through the package name (R7: the token follows Kim)', () => {
