@@ -12,7 +12,8 @@ import { kitApps, kitUsers } from './universe.js'
  */
 export type Check = (snapshot: Snapshot, accepted: readonly RawInput[]) => string[]
 
-const where = (r: { readonly appId: string; readonly deviceId: string }): string => `${r.appId}/${r.deviceId}`
+/** A registration's place, `app/device`, as problems name it. */
+export const where = (r: { readonly appId: string; readonly deviceId: string }): string => `${r.appId}/${r.deviceId}`
 const keyOf = (token: PushToken | null): string | null => (token === null ? null : typeof token === 'string' ? token : token.endpoint)
 const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b)
 const activeRows = (s: Snapshot): RegistrationSummary[] => s.registrations.filter((r) => r.active)

@@ -1,4 +1,4 @@
-import type { AppId, Instant, Profile, Registry, RegistrationSummary, Segment, Target, UserExport } from 'push-registry'
+import type { Instant, Profile, Registry, RegistrationSummary, Segment, Target, UserExport } from 'push-registry'
 import { sortCanonically } from './canonical.js'
 import { kitApps, kitEmails, kitPhones, kitUsers } from './universe.js'
 
@@ -61,10 +61,3 @@ export const takeSnapshot = async (registry: Registry): Promise<Snapshot> => {
   for (const phone of kitPhones) lookups[`phone:${phone}`] = await registry.lookup({ phone })
   return { registrations, segments, targets, profiles, exports, streamedExport, lookups }
 }
-
-/** One app's registrations and targets: what I8 compares with and without another app's inputs. */
-export const appSnapshot = async (registry: Registry, appId: AppId) => ({
-  registrations: sortCanonically(await registry.registrations(appId)),
-  alert: sortCanonically(await registry.targets({ appId, kind: 'alert' })),
-  background: sortCanonically(await registry.targets({ appId, kind: 'background' })),
-})
