@@ -4,6 +4,7 @@ import { createMemoryStorage } from 'push-registry/memory'
 import type { SqlDriver } from 'push-registry/postgres'
 import { CliError, failure, usageError } from './cli-error.js'
 import type { CliIo } from './cli-io.js'
+import { maskConnectionString, scrubConnectionSecrets } from './mask-connection-string.js'
 
 /** Where the registry's records live, as the options and environment chose it. */
 export type StoreChoice =
@@ -28,7 +29,7 @@ export const chooseStore = (io: CliIo, options: StoreOptions): StoreChoice => {
   const schema = options.schema ?? nonEmpty(io.env['PUSH_REGISTRY_SCHEMA']) ?? 'push_registry'
   if (!schemaPattern.test(schema)) throw usageError(`--schema must be a lowercase identifier (a-z, 0-9, _; at most 63 characters), got ${JSON.stringify(schema)}`)
   if (url !== undefined) {
-    if (!/^postgres(ql)?:\/\//.test(url)) throw usageError(`--db must be a postgres:// or postgresql:// URL (got ${safeUrl(url)})`)
+    if (!/^postgres(ql)?:\/\//.test(url)) throw usageError(`--db must be a postgres:// or postgresql:// URL (got ${maskConnectionString(url)})`)
     return { kind: 'server', url, schema }
   }
   if (dir !== undefined) return { kind: 'pglite', dir: resolve(io.cwd, dir), schema }
@@ -37,23 +38,12 @@ export const chooseStore = (io: CliIo, options: StoreOptions): StoreChoice => {
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value)
 
-/** A database URL fit for a message: the password masked. */
-export const safeUrl = (url: string): string => {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return '(unparsable URL)'
-  }
-}
-
 /** A store choice in words, for stderr. */
 export const describeStore = (choice: StoreChoice): string =>
   choice.kind === 'memory'
     ? 'memory (not persisted)'
     : choice.kind === 'server'
-      ? `PostgreSQL ${safeUrl(choice.url)} schema ${choice.schema}`
+      ? `PostgreSQL ${maskConnectionString(choice.url)} schema ${choice.schema}`
       : `PGlite ${choice.dir} schema ${choice.schema}`
 
 /**
@@ -111,8 +101,10 @@ export const pendingMigrations = async (driver: SqlDriver, schema: string): Prom
 }
 
 /** Why a database could not be reached, in one line. */
-export const unreachable = (choice: StoreChoice, error: unknown): Error =>
-  failure(`cannot use ${describeStore(choice)}: ${error instanceof Error ? error.message : String(error)}`)
+export const unreachable = (choice: StoreChoice, error: unknown): Error => {
+  const message = error instanceof Error ? error.message : String(error)
+  return failure(`cannot use ${describeStore(choice)}: ${choice.kind === 'server' ? scrubConnectionSecrets(message, choice.url) : message}`)
+}
 
 /**
  * Opens the storage a command works on. PGlite is migrated on open (the directory is the
@@ -128,7 +120,7 @@ export const openStore = async (choice: StoreChoice): Promise<StoragePort> => {
       const pending = await pendingMigrations(driver, choice.schema)
       if (pending.length > 0) {
         throw failure(
-          `the schema ${choice.schema} at ${safeUrl(choice.url)} lacks migrations ${pending.join(', ')}: run \`push-registry migrate --db URL${choice.schema === 'push_registry' ? '' : ` --schema ${choice.schema}`}\` first`,
+          `the schema ${choice.schema} at ${maskConnectionString(choice.url)} lacks migrations ${pending.join(', ')}: run \`push-registry migrate --db URL${choice.schema === 'push_registry' ? '' : ` --schema ${choice.schema}`}\` first`,
         )
       }
       return await adapter.createPostgresStorage({ driver, schema: choice.schema, migrate: false })

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Workspace } from './support.js'
-import { iosSession, jsonl, parseNdjson, workspace } from './support.js'
+import { capture, iosSession, jsonl, parseNdjson, workspace } from './support.js'
 
 const url = process.env['PUSH_REGISTRY_PG_URL']
 const required = process.env['CI'] === 'true'
@@ -46,6 +46,20 @@ describe.skipIf(url === undefined && !required)('push-registry migrate --db (Pos
     expect((await ws.run(['ingest', 'in.jsonl', '--db', url as string, '--schema', schema, '--quiet'])).code).toBe(0)
     const exported = await ws.run(['export', '--user', 'u1', '--user', 'u2', '--db', url as string, '--schema', schema, '--now', '2026-01-02T00:00:00Z'])
     expect(parseNdjson(exported.stdout)).toHaveLength(2)
+  })
+
+  it('S2: serve prints its listening line with the ?password= of the URL masked', async () => {
+    ws ??= workspace()
+    const withPassword = `${url as string}${(url as string).includes('?') ? '&' : '?'}password=s3cret-query-pw`
+    const stop = new AbortController()
+    const stderr = capture()
+    const running = ws.run(['serve', '--port', '0', '--quiet', '--db', withPassword, '--schema', schema], { signal: stop.signal, stderr })
+    await stderr.waitFor(/listening on|push-registry:/)
+    stop.abort()
+    const result = await running
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(PostgreSQL postgres:\/\/[^ ]*password=\*\*\* schema/)
+    expect(result.stderr).not.toContain('s3cret-query-pw')
   })
 
   it('a server that cannot be reached is exit 1, with the password masked', async () => {
