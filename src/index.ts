@@ -84,6 +84,7 @@ export { fixedClock, systemClock } from './ports/clock.js'
 export type {
   CommitOptions,
   CommitOutcome,
+  CommitRefusal,
   RecordDelete,
   RecordWrite,
   ScanPage,

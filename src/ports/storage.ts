@@ -25,10 +25,32 @@ export interface CommitOptions {
   readonly deletes?: readonly RecordDelete[]
 }
 
-/** The outcome of a commit: all writes applied, or none and the ids of the records that moved on. */
+/**
+ * Why a store refused a commit on the merits of what it was asked to write: a record it cannot
+ * hold (too large for an index or an item, a value its engine rejects), or a commit too large
+ * to run as one transaction. Not a conflict (another writer moved a record: re-reading cures
+ * it) and not an outage (the store did not answer: the commit throws). The same writes on the
+ * same records would be refused again.
+ */
+export interface CommitRefusal {
+  /**
+   * Why, in words a host can log and a client may read: the engine's limit, never a record's
+   * values (they hold tokens, S2).
+   */
+  readonly reason: string
+  /** The ids (`recordId`) of the records refused, when the store can tell; informative only. */
+  readonly records?: readonly string[]
+}
+
+/**
+ * The outcome of a commit: all writes applied; or none, and the ids of the records that moved
+ * on (`conflicts`); or none, and why the store refuses these writes whoever else writes
+ * (`refused`).
+ */
 export type CommitOutcome =
   | { readonly ok: true }
   | { readonly ok: false; readonly conflicts: readonly string[] }
+  | { readonly ok: false; readonly refused: CommitRefusal }
 
 /** What to scan: one kind of record, optionally one app's, from a cursor on. */
 export interface ScanRequest {
@@ -79,6 +101,20 @@ export interface StorageCapabilities {
  *   registrations of one token in one app, I2). A commit that breaks one because of a
  *   concurrent writer is reported as a conflict; one that breaks it on its own is a defect of
  *   the caller and may throw.
+ * - Three ways a commit applies nothing, and what the registry does with each:
+ *   - `{ ok: false, conflicts }`: another writer got there first. The registry reads again and
+ *     retries (with backoff, splitting its unit under sustained contention).
+ *   - `{ ok: false, refused }`: the store will not hold these writes, whoever else writes (a
+ *     record over an engine limit, a commit too large for one transaction). Retrying the same
+ *     writes cannot help, so the registry splits the unit of inputs whose writes were refused,
+ *     down to single inputs if need be, applies every part the store accepts, and rejects each
+ *     input whose own writes are refused (rule S3, at the input's path, I11: it changes
+ *     nothing). One such input never takes the rest of its batch down. Refuse only what is
+ *     refused on its own merits: a refusal that is really an outage would turn every input
+ *     of the unit into a rejection.
+ *   - a thrown error: an outage or a defect (the store is unreachable, a constraint the caller
+ *     broke by itself). The commit may or may not have applied; the registry raises a
+ *     `StorageError` and applies nothing more of the batch.
  */
 export interface StoragePort {
   readonly capabilities: StorageCapabilities

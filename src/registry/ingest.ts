@@ -7,6 +7,7 @@ import type { Limits } from '../codecs/limits.js'
 import { decide, needs } from '../domain/decide.js'
 import type { Input } from '../domain/input.js'
 import type { Catalog } from '../domain/world.js'
+import type { CommitRefusal } from '../ports/storage.js'
 import { ContentionError } from './errors.js'
 import type { PendingEvent } from './events.js'
 import { eventsOf } from './events.js'
@@ -21,8 +22,16 @@ export interface Rejection {
 
 /** What `ingest` did. It never throws for bad input: bad input is reported here. */
 export interface IngestReport {
-  /** Inputs that passed validation and are now part of the state (duplicates included: I9). */
+  /**
+   * Inputs that passed validation and that the store accepted: they are now part of the state
+   * (duplicates included: I9).
+   */
   readonly accepted: number
+  /**
+   * Inputs rejected by validation, or refused by the store on their own merits (rule S3, at
+   * the input's path: a token too long for the store's index, say), in index order. Either
+   * way the input changed nothing (I11), and the others were applied.
+   */
   readonly rejected: readonly Rejection[]
   /** Set when the batch itself was refused (too large, not a list): nothing was applied. */
   readonly refused?: Issue
@@ -44,10 +53,20 @@ export interface IngestDeps {
 /** How many accepted inputs go into one atomic commit. */
 const unitSize = 1000
 
+/** An accepted input, and where it stood in the payload. */
+interface Placed {
+  readonly input: Input
+  readonly index: number
+}
+
+/** Where the issues of the payload's input `index` point: `input` alone, `inputs[i]` in a batch. */
+type PathOf = (index: number) => string
+
 /**
  * Validates every input, then applies the accepted ones in atomic units: load what they
  * read, fold them in, commit conditionally, and on a conflict read again and redo the unit.
- * Redoing is safe because applying an input twice is applying it once (I9).
+ * Redoing is safe because applying an input twice is applying it once (I9). Inputs whose
+ * writes the store refuses on their own merits are isolated and rejected (see `applyUnit`).
  */
 export const ingest = async (deps: IngestDeps, payload: unknown): Promise<IngestReport> => {
   const single = !Array.isArray(payload)
@@ -59,44 +78,76 @@ export const ingest = async (deps: IngestDeps, payload: unknown): Promise<Ingest
       refused: { path: 'inputs', rule: 'S3', message: `a batch holds at most ${deps.limits.maxBatchSize} inputs (got ${items.length})` },
     }
   }
-  const accepted: Input[] = []
+  const pathOf: PathOf = (index) => (single ? 'input' : `inputs[${index}]`)
+  const accepted: Placed[] = []
   const rejected: Rejection[] = []
   // An index loop, not forEach: a hole in a sparse array is an input too (`undefined`), and
   // must be rejected, not skipped.
   for (let index = 0; index < items.length; index++) {
-    const decoded = decodeInput(deps.codecs, deps.apps, items[index], single ? 'input' : `inputs[${index}]`)
-    if (E.isRight(decoded)) accepted.push(decoded.right)
+    const decoded = decodeInput(deps.codecs, deps.apps, items[index], pathOf(index))
+    if (E.isRight(decoded)) accepted.push({ input: decoded.right, index })
     else rejected.push({ index, issues: decoded.left })
   }
   if (rejected.length > 0) {
     deps.emit(rejected.map((r) => ({ name: 'input.rejected', payload: r })))
   }
+  const refusedByStore: Rejection[] = []
   for (let start = 0; start < accepted.length; start += unitSize) {
-    await applyUnit(deps, accepted.slice(start, start + unitSize))
+    const refused = await applyUnit(deps, accepted.slice(start, start + unitSize), pathOf)
+    if (refused.length > 0) deps.emit(refused.map((r) => ({ name: 'input.rejected', payload: r })))
+    refusedByStore.push(...refused)
   }
-  return { accepted: accepted.length, rejected }
+  if (refusedByStore.length === 0) return { accepted: accepted.length, rejected }
+  return {
+    accepted: accepted.length - refusedByStore.length,
+    rejected: [...rejected, ...refusedByStore].sort((a, b) => a.index - b.index),
+  }
 }
 
 /**
- * Applies a unit atomically. On a conflict the unit is read and applied again; a unit that
- * keeps conflicting is split in halves, so that under contention small commits still get
- * through, down to single inputs, which retry with jittered backoff until the budget is spent.
- * Nothing is lost on a retry: every attempt re-reads the store and re-applies the same inputs.
+ * Applies a unit atomically, and answers the inputs the store refused. On a conflict the unit
+ * is read and applied again; a unit that keeps conflicting is split in halves, so that under
+ * contention small commits still get through, down to single inputs, which retry with
+ * jittered backoff until the budget is spent. Nothing is lost on a retry: every attempt
+ * re-reads the store and re-applies the same inputs.
+ *
+ * A unit the store refuses (`refused`: its writes are refused whoever else writes) is split
+ * at once, without retrying: the halves are applied on their own, and so on down to the
+ * inputs whose own writes are refused, which are rejected. A unit of n inputs holding k
+ * refused ones costs about 2k·log2(n) more commits, and every other input is applied.
  */
-const applyUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<void> => {
-  const budget = inputs.length > 1 ? Math.min(3, deps.maxAttempts) : deps.maxAttempts
+const applyUnit = async (deps: IngestDeps, unit: readonly Placed[], pathOf: PathOf): Promise<Rejection[]> => {
+  const budget = unit.length > 1 ? Math.min(3, deps.maxAttempts) : deps.maxAttempts
   for (let attempt = 1; attempt <= budget; attempt++) {
-    if (await tryUnit(deps, inputs)) return
+    const outcome = await tryUnit(deps, unit.map((placed) => placed.input))
+    if (outcome === 'applied') return []
+    if (outcome !== 'conflict') {
+      const [only] = unit
+      return unit.length === 1 && only !== undefined ? [refusal(only.index, outcome, pathOf)] : applyHalves(deps, unit, pathOf)
+    }
     if (attempt < budget) await backoff(attempt)
   }
-  if (inputs.length === 1) throw new ContentionError(deps.maxAttempts)
-  const half = Math.ceil(inputs.length / 2)
-  await applyUnit(deps, inputs.slice(0, half))
-  await applyUnit(deps, inputs.slice(half))
+  if (unit.length === 1) throw new ContentionError(deps.maxAttempts)
+  return applyHalves(deps, unit, pathOf)
 }
 
-/** One attempt: read, decide, commit. `false` when another writer got there first. */
-const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<boolean> => {
+const applyHalves = async (deps: IngestDeps, unit: readonly Placed[], pathOf: PathOf): Promise<Rejection[]> => {
+  const half = Math.ceil(unit.length / 2)
+  const first = await applyUnit(deps, unit.slice(0, half), pathOf)
+  return [...first, ...(await applyUnit(deps, unit.slice(half), pathOf))]
+}
+
+/** S3, I11: an input whose own writes the store refuses is rejected, and changed nothing. */
+const refusal = (index: number, refused: CommitRefusal, pathOf: PathOf): Rejection => ({
+  index,
+  issues: [{ path: pathOf(index), rule: 'S3', message: `the storage refuses what this input writes: ${refused.reason}` }],
+})
+
+/**
+ * One attempt: read, decide, commit. `conflict` when another writer got there first; the
+ * store's refusal when it will not hold these writes.
+ */
+const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<'applied' | 'conflict' | CommitRefusal> => {
   const ws = new WorkingSet()
   // Most inputs need only the records they name: read those for the whole unit at once.
   await ws.load(deps.storage, inputs.flatMap((input) => needs(ws, input)))
@@ -107,11 +158,11 @@ const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<bool
     ws.stage(decide(ws, input, deps.catalog))
   }
   const writes = ws.writes()
-  if (writes.length === 0) return true
+  if (writes.length === 0) return 'applied'
   const outcome = await deps.storage.commit(writes)
-  if (!outcome.ok) return false
+  if (!outcome.ok) return 'refused' in outcome ? outcome.refused : 'conflict'
   if (deps.listening()) deps.emit(eventsOf((id) => ws.original(id), ws.changed()))
-  return true
+  return 'applied'
 }
 
 /** Full jitter: spreads retrying writers apart so that one of them wins the next round. */

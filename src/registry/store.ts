@@ -27,10 +27,24 @@ export const guardedStorage = (port: StoragePort) => {
         return found
       }),
     commit: (writes: readonly RecordWrite[], options?: CommitOptions): Promise<CommitOutcome> =>
-      call('commit', () => (options === undefined ? port.commit(writes) : port.commit(writes, options))),
+      call('commit', async () => {
+        const outcome = await (options === undefined ? port.commit(writes) : port.commit(writes, options))
+        if (!isOutcome(outcome)) throw new Error('commit answered neither ok, nor conflicts, nor refused')
+        return outcome
+      }),
     scan: (request: ScanRequest): Promise<ScanPage> => call('scan', () => port.scan(request)),
     close: (): Promise<void> => call('close', () => port.close()),
   }
+}
+
+/** A commit's answer as the port defines it; anything else is a broken adapter. */
+const isOutcome = (outcome: unknown): outcome is CommitOutcome => {
+  if (typeof outcome !== 'object' || outcome === null) return false
+  const o = outcome as Record<string, unknown>
+  if (o['ok'] === true) return true
+  if (o['ok'] !== false) return false
+  const refused = o['refused']
+  return Array.isArray(o['conflicts']) || (typeof refused === 'object' && refused !== null && typeof (refused as Record<string, unknown>)['reason'] === 'string')
 }
 
 export type GuardedStorage = ReturnType<typeof guardedStorage>

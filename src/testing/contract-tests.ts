@@ -149,7 +149,7 @@ export const describeContract = (options: ConformanceOptions): void => {
         { record: c, expectedVersion: 2 },
       ])
       expect(outcome.ok).toBe(false)
-      expect(outcome.ok ? [] : [...outcome.conflicts].sort(byId)).toEqual([idOf(a), idOf(c)].sort(byId))
+      expect('conflicts' in outcome ? [...outcome.conflicts].sort(byId) : outcome).toEqual([idOf(a), idOf(c)].sort(byId))
       for (const stored of await store.read([a, b, c].map(keyOf))) expect(stored?.version).toBe(1)
     })
     test('of two concurrent creations of one record, exactly one applies', async (store, sample) => {

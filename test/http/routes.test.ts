@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createMemoryStorage } from 'push-registry/memory'
 import type { StoragePort } from 'push-registry'
+import { refusesDevice, refusingStorage } from '../support/refusing-storage.js'
 import { apnsToken, bothKey, call, fcmToken, iosKey, request, session, setup, snapshot } from './support.js'
 
 const A = apnsToken('a')
@@ -109,6 +110,14 @@ describe('POST /v1/inputs', () => {
     const answer = await call(handler, 'POST', '/v1/inputs', { body: [session('ios', 'd1', 'kim', A), session('ios', 'd2', 'kim', A), session('ios', 'd3', 'kim', A)] })
     expect(answer).toMatchObject({ status: 413, body: { error: { path: 'inputs', rule: 'S3' } } })
     expect(await registry.registrations()).toEqual([])
+  })
+
+  it('S3, I11: an input the store refuses on its own is a rejection in a 200 report, not a 503; the others are applied', async () => {
+    const { handler, registry } = setup({ storage: refusingStorage({ record: refusesDevice('d2') }) })
+    const body = [session('ios', 'd1', 'kim', A), session('ios', 'd2', 'kim', apnsToken('b')), session('ios', 'd3', 'kim', apnsToken('c'))]
+    const answer = await call(handler, 'POST', '/v1/inputs', { body })
+    expect(answer).toMatchObject({ status: 200, body: { accepted: 2, rejected: [{ index: 1, issues: [{ path: 'inputs[1]', rule: 'S3' }] }] } })
+    expect((await registry.registrations()).map((r) => r.deviceId).sort()).toEqual(['d1', 'd3'])
   })
 
   it('answers a storage failure with a 503, not a 500', async () => {
