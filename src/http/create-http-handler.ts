@@ -24,7 +24,10 @@ export interface HttpHandlerOptions {
   readonly limits?: Partial<HttpLimits>
   /** The time `POST /v1/users/{id}/subscription` is recorded at; use the registry's clock. Default: the system clock. */
   readonly clock?: Clock
-  /** Receives one line per request: method, route pattern, status, milliseconds. Never bodies, keys or tokens (S2). */
+  /**
+   * Receives one line per request: method, route pattern, status, milliseconds; and one per
+   * refused sign-in on the profile page. Never bodies, keys, secrets or tokens (S2).
+   */
   readonly log?: (line: string) => void
   /**
    * Mounts the profile page for support staff under `/ui` (see docs/profile-page.md): operators
@@ -81,11 +84,11 @@ export const createHttpHandler = (options: HttpHandlerOptions): HttpHandler => {
   const limits: HttpLimits = { ...defaultHttpLimits, ...options.limits }
   const check = keyCheck(options.keys)
   const clock = options.clock ?? systemClock
-  const ui = options.ui === undefined ? [] : uiRoutes({ registry: options.registry, clock, options: resolveUiOptions(options.ui) })
-  const table: readonly Route[] = [...routes({ registry: options.registry, clock, limits }), ...ui]
   const log = options.log
+  const ui = options.ui === undefined ? [] : uiRoutes({ registry: options.registry, clock, options: resolveUiOptions(options.ui), ...(log === undefined ? {} : { log }) })
+  const table: readonly Route[] = [...routes({ registry: options.registry, clock, limits }), ...ui]
 
-  const route = async (request: Request): Promise<Answer> => {
+  const route = async (request: Request, peer: string | undefined): Promise<Answer> => {
     const url = new URL(request.url)
     if (!isNormalPath(url.pathname)) return { label: '(path)', response: notNormalPath() }
     for (const candidate of table) {
@@ -101,14 +104,14 @@ export const createHttpHandler = (options: HttpHandlerOptions): HttpHandler => {
       if (apps === null) return { label, response: unauthorized() }
       const params = decodeParams(match)
       if (params === null) return { label, response: errorResponse(400, { path: 'url', rule: 'S3', message: 'is not a valid percent-encoded path' }) }
-      return { label, response: await handle({ request, url, params, apps }) }
+      return { label, response: await handle({ request, url, params, apps, peer }) }
     }
     return { label: '(unknown)', response: errorResponse(404, { path: 'url', rule: 'HTTP', message: 'no such route' }) }
   }
 
-  const answer = async (request: Request): Promise<Answer> => {
+  const answer = async (request: Request, peer: string | undefined): Promise<Answer> => {
     try {
-      return await route(request)
+      return await route(request, peer)
     } catch (error) {
       // The storage being down or contended is not the client's fault, and not a bug either.
       if (error instanceof StorageError || error instanceof ContentionError) {
@@ -122,12 +125,12 @@ export const createHttpHandler = (options: HttpHandlerOptions): HttpHandler => {
     log?.(`${methodOf(method)} ${label} ${status} ${Math.round(performance.now() - started)}ms`)
   }
 
-  const fetch = async (request: Request): Promise<Response> => {
+  const serve = async (request: Request, peer: string | undefined): Promise<Response> => {
     const started = performance.now()
-    const { label, response } = await answer(request)
+    const { label, response } = await answer(request, peer)
     record(request.method, label, response.status, started)
     return response
   }
 
-  return { fetch, node: nodeAdapter({ fetch, maxBodyBytes: limits.maxBodyBytes, record }) }
+  return { fetch: (request) => serve(request, undefined), node: nodeAdapter({ fetch: serve, maxBodyBytes: limits.maxBodyBytes, record }) }
 }

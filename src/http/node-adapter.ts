@@ -4,7 +4,8 @@ import { isNormalPath } from './normal-path.js'
 
 /** What the adapter needs from the handler. */
 export interface NodeAdapterDeps {
-  readonly fetch: (request: Request) => Promise<Response>
+  /** The handler; `peer` is the socket's remote address. */
+  readonly fetch: (request: Request, peer: string | undefined) => Promise<Response>
   readonly maxBodyBytes: number
   /** Logs a request answered by the adapter itself (a body over the limit). */
   readonly record: (method: string, label: string, status: number, started: number) => void
@@ -136,7 +137,7 @@ export const nodeAdapter =
         closeUnread()
         return
       }
-      const response = await deps.fetch(request)
+      const response = await deps.fetch(request, req.socket.remoteAddress)
       await writeResponse(response, res, !req.complete)
       closeUnread()
     }

@@ -12,6 +12,8 @@ export interface RouteContext {
   readonly url: URL
   readonly params: readonly string[]
   readonly apps: ReadonlySet<string>
+  /** The client's address as the transport saw it: the socket's peer on `node:http`, `undefined` on a Fetch runtime. */
+  readonly peer: string | undefined
 }
 
 /** What routes need from the handler's options. */

@@ -1,4 +1,6 @@
 import { createHash, createHmac } from 'node:crypto'
+import type { SignInLimits } from './sign-in-limiter.js'
+import { defaultSignInLimits } from './sign-in-limiter.js'
 import { UiConfigError } from './ui-config-error.js'
 
 /** Options of the profile page (`GET /ui/…`), given as `createHttpHandler({ ui })`. */
@@ -21,6 +23,20 @@ export interface UiOptions {
    * another host needs `false`.
    */
   readonly secureCookies?: boolean
+  /**
+   * Failed sign-ins per operator and per client address before growing lock-outs start, and
+   * their lengths. Default: {@link defaultSignInLimits} (5 free failures, then 1 s doubling up to
+   * 15 minutes). Counted in this process: see docs/profile-page.md for several instances.
+   */
+  readonly signInLimits?: Partial<SignInLimits>
+  /**
+   * The client address a sign-in is counted against. Default: the socket's peer address on the
+   * `node:http` listener, one shared `unknown` on a Fetch runtime (so that limit then applies to
+   * every client at once). Behind a reverse proxy every request comes from the proxy: return
+   * the address it forwards (the entry it appends to `X-Forwarded-For`, never one the client
+   * wrote).
+   */
+  readonly clientAddress?: (request: Request, peerAddress: string | undefined) => string | undefined
 }
 
 /** One operator, kept as digests only (the secret itself is not retained). */
@@ -39,6 +55,8 @@ export interface ResolvedUiOptions {
   readonly csrfKey: Buffer
   readonly sessionTtlMs: number
   readonly secureCookies: boolean
+  readonly signInLimits: SignInLimits
+  readonly clientAddress: (request: Request, peerAddress: string | undefined) => string
 }
 
 /** SHA-256 of a string: equal-length values for `timingSafeEqual`. */
@@ -67,6 +85,14 @@ export const resolveUiOptions = (options: UiOptions): ResolvedUiOptions => {
   if (!Number.isInteger(ttl) || ttl < 60 || ttl > 7 * 24 * 60 * 60) {
     throw new UiConfigError('ui.sessionTtlSeconds', 'is a whole number of seconds from 60 to 604800 (7 days)')
   }
+  const signInLimits = { ...defaultSignInLimits, ...options.signInLimits }
+  const whole = (value: number, min: number, max: number): boolean => Number.isInteger(value) && value >= min && value <= max
+  if (!whole(signInLimits.freeFailures, 1, 1000)) throw new UiConfigError('ui.signInLimits.freeFailures', 'is a whole number from 1 to 1000')
+  if (!whole(signInLimits.firstLockMs, 1, 24 * 60 * 60 * 1000)) throw new UiConfigError('ui.signInLimits.firstLockMs', 'is a whole number of milliseconds from 1 to 86400000 (a day)')
+  if (!whole(signInLimits.maxLockMs, signInLimits.firstLockMs, 7 * 24 * 60 * 60 * 1000)) {
+    throw new UiConfigError('ui.signInLimits.maxLockMs', 'is a whole number of milliseconds from firstLockMs to 604800000 (7 days)')
+  }
+  const given = options.clientAddress
   const derive = (label: string): Buffer => createHmac('sha256', options.sessionSecret).update(label).digest()
   return {
     operators: entries.map(([name, secret]) => ({ name, nameDigest: sha256(name), secretDigest: sha256(secret) })),
@@ -74,5 +100,7 @@ export const resolveUiOptions = (options: UiOptions): ResolvedUiOptions => {
     csrfKey: derive('push-registry/ui csrf'),
     sessionTtlMs: ttl * 1000,
     secureCookies: options.secureCookies ?? true,
+    signInLimits,
+    clientAddress: (request, peer) => (given === undefined ? peer : given(request, peer)) ?? 'unknown',
   }
 }

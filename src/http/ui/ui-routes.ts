@@ -12,6 +12,7 @@ import { readForm } from './read-form.js'
 import { searchPage } from './search-page.js'
 import type { Session } from './session.js'
 import { csrfMatches, csrfToken, isNonce, newNonce, openSession, readSession, signInToken, signInTokenMatches } from './session.js'
+import { createSignInLimiter } from './sign-in-limiter.js'
 import { signInPage } from './sign-in-page.js'
 import type { ResolvedUiOptions } from './ui-options.js'
 
@@ -21,12 +22,22 @@ export interface UiDeps {
   /** Session expiry, and the time a subscription change is recorded at (as the API route does). */
   readonly clock: Clock
   readonly options: ResolvedUiOptions
+  /** The handler's log: refused sign-ins are written there (never the secret). */
+  readonly log?: (line: string) => void
 }
 
 type Handler = (context: RouteContext) => Promise<Response>
 
 /** The sign-in form's nonce lives for an hour: long enough to type a secret, short enough to go stale. */
 const signInNonceSeconds = 60 * 60
+
+/**
+ * The log line of a refused sign-in: the operator's name only when it is a configured one (a
+ * name typed wrong may be a secret typed in the wrong field), the address reduced to the
+ * characters an address has, never the secret.
+ */
+const refusedLine = (who: { readonly operator: string | null; readonly address: string }, why: string): string =>
+  `ui sign-in refused: operator ${who.operator ?? '(not configured)'} from ${who.address.replace(/[^A-Za-z0-9:._[\]-]/g, '?').slice(0, 64)}: ${why}`
 
 const formFailure = (status: 400 | 413 | 415): Response =>
   htmlResponse(status, messagePage(null, 'Bad request', status === 415 ? 'This page only accepts its own HTML forms.' : 'The form could not be read.'))
@@ -56,6 +67,8 @@ const guarded =
  */
 export const uiRoutes = (deps: UiDeps): readonly Route[] => {
   const { registry, clock, options } = deps
+  const configured = new Set(options.operators.map((o) => `operator:${o.name}`))
+  const limiter = createSignInLimiter(options.signInLimits, (key) => configured.has(key))
   const cookies = (request: Request): ReadonlyMap<string, string> => readCookies(request.headers.get('cookie'))
   const sessionOf = (request: Request): Session | null => readSession(options, cookies(request).get(sessionCookie), clock.now())
   const chromeOf = (session: Session): Chrome => ({ operator: session.operator, csrf: csrfToken(options, session) })
@@ -102,19 +115,37 @@ export const uiRoutes = (deps: UiDeps): readonly Route[] => {
           const nonce = isNonce(existing) ? existing : newNonce()
           return htmlResponse(200, signInPage(signInToken(options, nonce), null), [setCookie(signInCookie, nonce, signInNonceSeconds, options.secureCookies)])
         }),
-        POST: guarded(async ({ request }) => {
+        POST: guarded(async ({ request, peer }) => {
           const form = await readForm(request)
           if (!form.ok) return formFailure(form.status)
           const nonce = cookies(request).get(signInCookie)
           if (!signInTokenMatches(options, nonce, form.fields.get('csrf'))) {
             return htmlResponse(403, messagePage(null, 'Forbidden', 'This sign-in form has expired or is not from this site. Open the sign-in page again.'))
           }
-          const operator = checkOperator(options.operators, form.fields.get('operator') ?? '', form.fields.get('secret') ?? '')
+          const name = (form.fields.get('operator') ?? '').slice(0, 128)
+          const address = options.clientAddress(request, peer)
+          // Every typed name is counted alike, so that a lock-out does not tell a configured name from another.
+          const keys = [`operator:${name}`, `address:${address}`]
+          const now = clock.now()
+          const shown = { operator: configured.has(keys[0] as string) ? name : null, address }
+          const admission = limiter.admit(keys, now)
+          if (!admission.admitted) {
+            const seconds = Math.ceil(admission.retryAfterMs / 1000)
+            deps.log?.(refusedLine(shown, `locked out for ${seconds} s`))
+            const page = signInPage(signInToken(options, nonce as string), `Too many failed sign-ins. Try again in ${seconds} s.`)
+            const response = htmlResponse(429, page)
+            response.headers.set('retry-after', String(seconds))
+            return response
+          }
+          const operator = checkOperator(options.operators, name, form.fields.get('secret') ?? '')
           if (operator === null) {
+            const failures = limiter.failed(keys, now)
+            deps.log?.(refusedLine(shown, `unknown operator or wrong secret, failure ${failures}`))
             // The same answer for an unknown name and a wrong secret.
             return htmlResponse(401, signInPage(signInToken(options, nonce as string), 'Unknown operator or wrong secret.'))
           }
-          const { cookie } = openSession(options, operator, clock.now())
+          limiter.succeeded(keys)
+          const { cookie } = openSession(options, operator, now)
           return redirect('/ui', [
             setCookie(sessionCookie, cookie, Math.floor(options.sessionTtlMs / 1000), options.secureCookies),
             setCookie(signInCookie, '', 0, options.secureCookies),
