@@ -110,10 +110,10 @@ const timedStore = (inner: StoragePort, meter: Meter): StoragePort => ({
       meter.reads++
     }
   },
-  commit: async (writes) => {
+  commit: async (writes, options) => {
     const start = performance.now()
     try {
-      return await inner.commit(writes)
+      return await inner.commit(writes, options)
     } finally {
       meter.commitMs += performance.now() - start
       meter.commits++

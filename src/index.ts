@@ -82,6 +82,8 @@ export { endpointProblem } from './codecs/endpoint.js'
 export type { Clock } from './ports/clock.js'
 export { fixedClock, systemClock } from './ports/clock.js'
 export type {
+  ChangeDraft,
+  ChangesRequest,
   CommitOptions,
   CommitOutcome,
   CommitRefusal,
@@ -91,6 +93,7 @@ export type {
   ScanRequest,
   StorageCapabilities,
   StoragePort,
+  StoredChange,
   StoredRecord,
 } from './ports/storage.js'
 export type { OutgoingPush, ProviderPort, ProviderReply } from './ports/provider.js'

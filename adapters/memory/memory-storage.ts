@@ -1,4 +1,5 @@
 import type {
+  ChangesRequest,
   CommitOptions,
   CommitOutcome,
   RecordKey,
@@ -8,9 +9,11 @@ import type {
   ScanPage,
   ScanRequest,
   StoragePort,
+  StoredChange,
   StoredRecord,
 } from 'push-registry'
 import { recordId } from 'push-registry'
+import { createMemoryFeed } from './memory-feed.js'
 
 /** Options of {@link createMemoryStorage}. None yet; the object keeps room for them. */
 export type MemoryStorageOptions = Record<string, never>
@@ -59,6 +62,8 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     return scope
   }
 
+  const feed = createMemoryFeed()
+
   const find = (key: RecordKey | RegistryRecord): Entry | undefined =>
     scopeOf(key.kind, scopeName(key), false)?.byId.get(idWithin(key))
 
@@ -85,6 +90,9 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
       scope.byId.set(id, entry)
       scope.members[entry.position] = entry
     }
+    // Forget first: this commit's own changes naming the users stay.
+    if (options.forgetChanges !== undefined && options.forgetChanges.length > 0) feed.forget(options.forgetChanges)
+    if (options.changes !== undefined) feed.append(options.changes)
     return { ok: true }
   }
 
@@ -110,6 +118,8 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     read,
     commit,
     scan,
+    readChanges: async (request: ChangesRequest): Promise<readonly StoredChange[]> => feed.read(request),
+    pruneChanges: async ({ before }) => feed.prune(before),
     close: async () => undefined,
   }
 }

@@ -65,5 +65,38 @@ const records: Migration = {
   ],
 }
 
+/**
+ * 002: the change feed, written by the same commit statement as the records.
+ *
+ * - `changes.seq` is the feed's order and cursor. It is NOT a sequence: a sequence value taken
+ *   by a transaction that commits later than another's would become visible after it, and a
+ *   reader that had resumed past the later one would skip the earlier for good. Instead a
+ *   commit takes its numbers from the one row of `change_counter`, whose row lock it holds
+ *   until it commits: commits that append changes pass that row one at a time, so numbers
+ *   are handed out in commit order, and a number becomes visible only after every smaller one
+ *   did (the previous holder committed before the next could read the row).
+ * - `users` names the users a change is about, so that erasure can forget them (GIN index).
+ * - `at` is the registry's clock at commit, what retention prunes by.
+ */
+const changeFeed: Migration = {
+  version: '002',
+  name: 'change feed',
+  statements: (s) => [
+    `CREATE TABLE ${s}.changes (
+      seq bigint PRIMARY KEY,
+      at bigint NOT NULL,
+      users text[] NOT NULL,
+      change jsonb NOT NULL
+    )`,
+    `CREATE INDEX changes_users ON ${s}.changes USING gin (users)`,
+    `CREATE INDEX changes_at ON ${s}.changes (at)`,
+    `CREATE TABLE ${s}.change_counter (
+      one boolean PRIMARY KEY DEFAULT true CHECK (one),
+      last bigint NOT NULL
+    )`,
+    `INSERT INTO ${s}.change_counter (one, last) VALUES (true, 0)`,
+  ],
+}
+
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [records]
+export const migrations: readonly Migration[] = [records, changeFeed]

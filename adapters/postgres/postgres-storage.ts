@@ -1,5 +1,7 @@
 import type {
   AppId,
+  ChangeDraft,
+  ChangesRequest,
   CommitOptions,
   CommitOutcome,
   DeviceId,
@@ -11,8 +13,10 @@ import type {
   ScanRequest,
   StorageCapabilities,
   StoragePort,
+  StoredChange,
   StoredRecord,
   TokenKey,
+  UserId,
 } from 'push-registry'
 import { recordId } from 'push-registry'
 import { migrate as runMigrations } from './migrate.js'
@@ -81,7 +85,9 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
 
   const commit = async (writes: readonly RecordWrite[], options: CommitOptions = {}): Promise<CommitOutcome> => {
     const deletes = options.deletes ?? []
-    if (writes.length === 0 && deletes.length === 0) return { ok: true }
+    const changes = options.changes ?? []
+    const forget = options.forgetChanges ?? []
+    if (writes.length === 0 && deletes.length === 0 && changes.length === 0 && forget.length === 0) return { ok: true }
     // A deletion expecting no record names nothing to delete: a conflict, as on every store.
     const absent = deletes.filter((d) => d.expectedVersion === 0)
     if (absent.length > 0) return { ok: false, conflicts: absent.map((d) => recordId(d.key)) }
@@ -102,6 +108,8 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
         `[${json.join(',')}]`,
         named.length,
         named.map((_, i) => i >= writes.length),
+        changesJson(changes),
+        forget,
       ])
       const stale = rows[0]?.stale ?? []
       if (stale.length === 0) return { ok: true }
@@ -154,11 +162,23 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     }
   }
 
+  const readChanges = async (request: ChangesRequest): Promise<readonly StoredChange[]> => {
+    const after = request.after === undefined ? '0' : parseChangeCursor(request.after)
+    const limit = Math.max(0, Math.floor(request.limit))
+    const { rows } = await driver.query<{ cursor: string; at: unknown; users: UserId[]; change: unknown }>(sql.readChanges, [after, limit])
+    return rows.map((row) => ({ cursor: row.cursor, at: Number(row.at), users: row.users, change: row.change }))
+  }
+
+  const pruneChanges = async ({ before }: { readonly before: number }): Promise<number> => {
+    const { rows } = await driver.query<{ n: number }>(sql.pruneChanges, [Math.floor(before)])
+    return Number(rows[0]?.n ?? 0)
+  }
+
   const capabilities: StorageCapabilities = {
     sharedAcrossProcesses: options.sharedAcrossProcesses ?? true,
     durable: options.durable ?? true,
   }
-  return { capabilities, read, commit, scan, close: () => driver.close() }
+  return { capabilities, read, commit, scan, readChanges, pruneChanges, close: () => driver.close() }
 }
 
 interface ScannedRow {
@@ -223,10 +243,40 @@ const statements = (s: string) => ({
       WHERE r.kind = w.kind AND r.scope = w.scope AND r.id = w.id
         AND w.drop AND r.version = w.expected AND NOT EXISTS (SELECT 1 FROM stale)
       RETURNING 1
+    ),
+    applied AS MATERIALIZED (
+      SELECT (SELECT count(*) FROM inserted) + (SELECT count(*) FROM updated) + (SELECT count(*) FROM deleted) AS n
+    ),
+    drafts AS MATERIALIZED (
+      SELECT d.value AS draft, d.n FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY AS d(value, n)
+    ),
+    -- The feed's numbers come last: the counter row is locked only once every record row is
+    -- written (the condition reads applied, so the writes run first), and held until commit.
+    -- No sequence: see migration 002 for why commit order needs this row.
+    counter AS (
+      UPDATE ${s}.change_counter SET last = last + (SELECT count(*) FROM drafts)
+      WHERE EXISTS (SELECT 1 FROM drafts) AND NOT EXISTS (SELECT 1 FROM stale) AND (SELECT n FROM applied) >= 0
+      RETURNING last
+    ),
+    appended AS (
+      INSERT INTO ${s}.changes (seq, at, users, change)
+      SELECT c.last - (SELECT count(*) FROM drafts) + d.n, (d.draft ->> 'at')::bigint,
+        ARRAY(SELECT jsonb_array_elements_text(d.draft -> 'users')), d.draft -> 'change'
+      FROM drafts d CROSS JOIN counter c
+      RETURNING 1
+    ),
+    -- Sees the feed as the statement began, so this commit's own changes are not forgotten.
+    forgotten AS (
+      DELETE FROM ${s}.changes f
+      WHERE cardinality($9::text[]) > 0 AND f.users && $9::text[] AND NOT EXISTS (SELECT 1 FROM stale)
+      RETURNING 1
     )
     SELECT coalesce((SELECT array_agg(n::int ORDER BY n) FROM stale), '{}'::int[]) AS stale,
       CASE WHEN EXISTS (SELECT 1 FROM stale) THEN 0
-        ELSE ${s}.assert_applied((SELECT count(*) FROM inserted) + (SELECT count(*) FROM updated) + (SELECT count(*) FROM deleted), $6) END AS applied`,
+        ELSE ${s}.assert_applied((SELECT n FROM applied) + (SELECT count(*) FROM appended), $6 + (SELECT count(*) FROM drafts)) END AS applied`,
+  readChanges: `SELECT f.seq::text AS cursor, f.at, f.users, f.change FROM ${s}.changes f
+    WHERE f.seq > $1::bigint ORDER BY f.seq LIMIT $2`,
+  pruneChanges: `WITH pruned AS (DELETE FROM ${s}.changes WHERE at < $1 RETURNING 1) SELECT count(*)::int AS n FROM pruned`,
   holders: `SELECT r.scope, r.id
     FROM unnest($1::text[], $2::text[]) AS a(scope, token)
     JOIN ${s}.records r ON r.scope = a.scope AND r.active_token = a.token AND r.active_token IS NOT NULL`,
@@ -283,12 +333,20 @@ const unstorable = /(?:^|[^\\])(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i
  * The record as JSON text, refusing what PostgreSQL cannot store: text and jsonb reject the
  * character U+0000, and a string that is not well-formed UTF-16 would not come back equal.
  */
-const storableJson = (record: RegistryRecord): string => {
-  const json = JSON.stringify(record)
-  if (unstorable.test(json)) {
-    throw new Error(`PostgreSQL cannot store record ${JSON.stringify(recordId(record))}: it holds U+0000 or an unpaired surrogate`)
-  }
+const storableJson = (record: RegistryRecord): string => storableText(JSON.stringify(record), `record ${JSON.stringify(recordId(record))}`)
+
+const storableText = (json: string, what: string): string => {
+  if (unstorable.test(json)) throw new Error(`PostgreSQL cannot store ${what}: it holds U+0000 or an unpaired surrogate`)
   return json
+}
+
+/** The drafts as one JSON array (the statement's `$8`), refusing what PostgreSQL cannot store. */
+const changesJson = (changes: readonly ChangeDraft[]): string =>
+  `[${changes.map((change) => storableText(JSON.stringify({ at: change.at, users: change.users, change: change.change }), 'a change')).join(',')}]`
+
+const parseChangeCursor = (cursor: string): string => {
+  if (!/^\d{1,19}$/.test(cursor)) throw new Error(`invalid change cursor ${JSON.stringify(cursor)}`)
+  return cursor
 }
 
 const parseCursor = (cursor: string | undefined): string => {

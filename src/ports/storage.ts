@@ -1,4 +1,4 @@
-import type { AppId } from '../domain/brand.js'
+import type { AppId, UserId } from '../domain/brand.js'
 import type { RecordKey, RecordKind, RegistryRecord } from '../domain/records.js'
 
 /** A record as stored, with the version its last write gave it (1 for the first). */
@@ -19,10 +19,35 @@ export interface RecordDelete {
   readonly expectedVersion: number
 }
 
+/** One change to append to the change feed, in the commit that made it. */
+export interface ChangeDraft {
+  /** When the registry committed it (its clock), in ms since the epoch: what retention prunes by. */
+  readonly at: number
+  /** The users the change names: erasure forgets the changes that name the erased user. */
+  readonly users: readonly UserId[]
+  /** The change itself: JSON-safe data, opaque to the store, returned deep-equal. */
+  readonly change: unknown
+}
+
+/** A change as the feed holds it, with the cursor that resumes after it. */
+export interface StoredChange extends ChangeDraft {
+  readonly cursor: string
+}
+
 /** What a commit does besides its writes, in the same atomic step. */
 export interface CommitOptions {
   /** Records to delete, checked like writes: a stale or missing one is a conflict. */
   readonly deletes?: readonly RecordDelete[]
+  /** Changes to append to the feed, in this order, after every change of every earlier commit. */
+  readonly changes?: readonly ChangeDraft[]
+  /** Users whose changes already in the feed are removed (erasure); this commit's own stay. */
+  readonly forgetChanges?: readonly UserId[]
+}
+
+/** Where to read the feed from: after a cursor (absent: from the oldest change kept), at most `limit` changes. */
+export interface ChangesRequest {
+  readonly after?: string
+  readonly limit: number
 }
 
 /**
@@ -97,6 +122,16 @@ export interface StorageCapabilities {
  *   each exactly once, in an order the adapter chooses; records written during a scan may or
  *   may not appear. Cursors are opaque strings.
  * - The registry deletes records only to erase a user's personal data (`registry.erase`).
+ * - The change feed: the `changes` of a commit are stored if and only if the commit applies,
+ *   in the same atomic step, and each gets a cursor. `readChanges({ after })` answers the
+ *   changes after that cursor in commit order: a commit's changes in the order given, a
+ *   commit's after those of every commit that applied before it. Commit order is what readers
+ *   can observe: once `readChanges` has answered a change, no change can later appear before
+ *   it (a reader that resumes from a cursor never skips a change committed after it read).
+ *   Across handles and processes of a shared store this holds too. `forgetChanges` removes
+ *   the stored changes naming those users in the same commit; `pruneChanges({ before })`
+ *   removes those whose `at` is earlier, and answers how many it removed. Cursors are opaque
+ *   strings; a cursor whose change was pruned or forgotten still resumes after it.
  * - A store may enforce domain invariants itself (the PostgreSQL adapter refuses two active
  *   registrations of one token in one app, I2). A commit that breaks one because of a
  *   concurrent writer is reported as a conflict; one that breaks it on its own is a defect of
@@ -121,6 +156,10 @@ export interface StoragePort {
   readonly read: (keys: readonly RecordKey[]) => Promise<readonly (StoredRecord | undefined)[]>
   readonly commit: (writes: readonly RecordWrite[], options?: CommitOptions) => Promise<CommitOutcome>
   readonly scan: (request: ScanRequest) => Promise<ScanPage>
+  /** The feed after `request.after`, oldest first, at most `limit` changes (fewer: caught up). */
+  readonly readChanges: (request: ChangesRequest) => Promise<readonly StoredChange[]>
+  /** Retention: removes the changes whose `at` is before `before`; answers how many. */
+  readonly pruneChanges: (request: { readonly before: number }) => Promise<number>
   /** Releases connections and handles; the store is not used afterwards. */
   readonly close: () => Promise<void>
 }

@@ -8,7 +8,7 @@ import type { Issue } from '../codecs/issue.js'
 export class StorageError extends Error {
   override readonly name = 'StorageError'
   constructor(
-    readonly method: 'read' | 'commit' | 'scan' | 'close',
+    readonly method: 'read' | 'commit' | 'scan' | 'readChanges' | 'pruneChanges' | 'close',
     cause: unknown,
   ) {
     super(`storage port ${method}() failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })

@@ -1,7 +1,17 @@
 import type { RecordKey, RegistryRecord } from '../domain/records.js'
 import { recordId } from '../domain/records.js'
 import type { World } from '../domain/world.js'
-import type { CommitOptions, CommitOutcome, RecordWrite, ScanPage, ScanRequest, StoragePort, StoredRecord } from '../ports/storage.js'
+import type {
+  ChangesRequest,
+  CommitOptions,
+  CommitOutcome,
+  RecordWrite,
+  ScanPage,
+  ScanRequest,
+  StoragePort,
+  StoredChange,
+  StoredRecord,
+} from '../ports/storage.js'
 import { StorageError } from './errors.js'
 
 /**
@@ -33,6 +43,15 @@ export const guardedStorage = (port: StoragePort) => {
         return outcome
       }),
     scan: (request: ScanRequest): Promise<ScanPage> => call('scan', () => port.scan(request)),
+    readChanges: (request: ChangesRequest): Promise<readonly StoredChange[]> =>
+      call('readChanges', async () => {
+        const changes = await port.readChanges(request)
+        if (!Array.isArray(changes) || changes.length > request.limit) {
+          throw new Error(`readChanges answered ${Array.isArray(changes) ? changes.length : 'a non-array'} changes for a limit of ${request.limit}`)
+        }
+        return changes
+      }),
+    pruneChanges: (request: { readonly before: number }): Promise<number> => call('pruneChanges', () => port.pruneChanges(request)),
     close: (): Promise<void> => call('close', () => port.close()),
   }
 }

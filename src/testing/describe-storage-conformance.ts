@@ -1,4 +1,6 @@
 import { describe } from 'vitest'
+import { describeChangeFeedContract } from './change-feed-contract.js'
+import { describeChangeFeedProperties } from './change-feed-properties.js'
 import { describeContract } from './contract-tests.js'
 import { describeDeleteContract } from './delete-contract.js'
 import { describeProperties } from './invariant-properties.js'
@@ -11,7 +13,7 @@ import { runSettings } from './options.js'
  * tests against fresh stores from `options.create`.
  *
  * - `contract`: examples of every `StoragePort` method, per the contract in the port's TSDoc
- *   (deletions included).
+ *   (deletions and the change feed included).
  * - `properties`: the invariants I1–I11 as fast-check properties over random inputs ingested
  *   by a registry on the adapter (200 runs each by default).
  * - `model`: a model-based run comparing a registry on the adapter with one on the kit's
@@ -45,8 +47,12 @@ export const describeStorageConformance = (options: ConformanceOptions): void =>
     group('contract', () => {
       describeContract(options)
       describeDeleteContract(options)
+      describeChangeFeedContract(options)
     })
-    group('properties', () => describeProperties(options, settings.properties))
+    group('properties', () => {
+      describeProperties(options, settings.properties)
+      describeChangeFeedProperties(options, settings.properties)
+    })
     group('model', () => describeModel(options, settings.model))
   })
 }

@@ -89,8 +89,10 @@ const commands = fc.commands(
 const scheduled = (store: StoragePort, s: fc.Scheduler): StoragePort => ({
   capabilities: store.capabilities,
   read: async (keys) => s.schedule(Promise.resolve(), 'read').then(() => store.read(keys)),
-  commit: async (writes) => s.schedule(Promise.resolve(), 'commit').then(() => store.commit(writes)),
+  commit: async (writes, options) => s.schedule(Promise.resolve(), 'commit').then(() => store.commit(writes, options)),
   scan: async (request) => s.schedule(Promise.resolve(), 'scan').then(() => store.scan(request)),
+  readChanges: async (request) => s.schedule(Promise.resolve(), 'readChanges').then(() => store.readChanges(request)),
+  pruneChanges: async (request) => s.schedule(Promise.resolve(), 'pruneChanges').then(() => store.pruneChanges(request)),
   close: () => store.close(),
 })
 
@@ -154,14 +156,11 @@ export const describeModel = (options: ConformanceOptions, settings: RunSettings
         const atCommit = new Promise<void>((resolve) => (reachedCommit = resolve))
         const outcomes: CommitOutcome[] = []
         const slow: StoragePort = {
-          capabilities: store.capabilities,
-          read: (keys) => store.read(keys),
-          scan: (request) => store.scan(request),
-          close: () => store.close(),
-          commit: async (writes) => {
+          ...store,
+          commit: async (writes, commitOptions) => {
             reachedCommit()
             await gate
-            const outcome = await store.commit(writes)
+            const outcome = await store.commit(writes, commitOptions)
             outcomes.push(outcome)
             return outcome
           },

@@ -1,4 +1,5 @@
 import type {
+  ChangesRequest,
   CommitOptions,
   CommitOutcome,
   RecordKey,
@@ -7,6 +8,7 @@ import type {
   ScanPage,
   ScanRequest,
   StoragePort,
+  StoredChange,
   StoredRecord,
 } from 'push-registry'
 import { recordId } from 'push-registry'
@@ -15,7 +17,8 @@ import { recordId } from 'push-registry'
  * The kit's model of a storage: the `StoragePort` contract written as plainly as possible, to
  * be obviously right rather than fast. Records live in a `Map` by `recordId`; every read and
  * write copies, so no caller can change a stored record by holding on to an object; a scan
- * sorts the matching ids and resumes after the last id it returned.
+ * sorts the matching ids and resumes after the last id it returned. The feed is a list in
+ * commit order, numbered from 1; its cursor is the number.
  *
  * The model-based run compares a registry on this store with a registry on the adapter under
  * test. Exported so that adapter authors can use it as a reference in their own tests.
@@ -27,6 +30,8 @@ import { recordId } from 'push-registry'
  */
 export const createReferenceStorage = (): StoragePort => {
   const records = new Map<string, StoredRecord>()
+  let feed: StoredChange[] = []
+  let appended = 0
 
   const read = async (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> =>
     keys.map((key) => {
@@ -42,6 +47,9 @@ export const createReferenceStorage = (): StoragePort => {
     ]
     if (conflicts.length > 0) return { ok: false, conflicts }
     for (const { key } of deletes) records.delete(recordId(key))
+    const forgotten = new Set<string>(options.forgetChanges ?? [])
+    feed = feed.filter((stored) => !stored.users.some((user) => forgotten.has(user)))
+    for (const draft of options.changes ?? []) feed.push(structuredClone({ ...draft, cursor: String(++appended) }))
     for (const write of writes) {
       records.set(recordId(write.record), { record: structuredClone(write.record), version: write.expectedVersion + 1 })
     }
@@ -61,11 +69,25 @@ export const createReferenceStorage = (): StoragePort => {
     }
   }
 
+  const readChanges = async (request: ChangesRequest): Promise<readonly StoredChange[]> => {
+    const after = request.after === undefined ? 0 : Number(request.after)
+    return structuredClone(feed.filter((stored) => Number(stored.cursor) > after).slice(0, request.limit))
+  }
+
+  const pruneChanges = async ({ before }: { readonly before: number }): Promise<number> => {
+    const kept = feed.filter((stored) => stored.at >= before)
+    const pruned = feed.length - kept.length
+    feed = kept
+    return pruned
+  }
+
   return {
     capabilities: { sharedAcrossProcesses: false, durable: false },
     read,
     commit,
     scan,
+    readChanges,
+    pruneChanges,
     close: async () => undefined,
   }
 }

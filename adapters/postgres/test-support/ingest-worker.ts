@@ -32,10 +32,10 @@ const tally = { commits: 0, conflicts: 0 }
 /** The store, counting commits and, when `announce`, printing each before it leaves and once the server answered. */
 const instrumented = (store: StoragePort, announce: boolean): StoragePort => ({
   ...store,
-  commit: async (writes) => {
+  commit: async (writes, options) => {
     const n = ++tally.commits
     if (announce) say(`commit-start ${n}`)
-    const outcome = await store.commit(writes)
+    const outcome = await store.commit(writes, options)
     if (!outcome.ok) tally.conflicts++
     if (announce) say(`commit-done ${n} ${outcome.ok ? 'ok' : 'conflict'}`)
     return outcome
