@@ -7,9 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 /**
  * The package as users install it: tsup builds ESM, CJS and types for every entry of the
  * `exports` map, and a consumer outside the repo can import and require each of them through
- * the package name alone (the memory adapter itself resolves `push-registry` that way).
+ * the package name alone (the memory adapter itself resolves `push-registry` that way). The
+ * packed tarball installs into a fresh project that has only `pg` of the two database clients,
+ * and type-checks there with `skipLibCheck: false` under every resolution the README supports.
  */
 const root = resolve(import.meta.dirname, '..')
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   exports: Record<string, string | Partial<Record<'import' | 'require', { types: string; default: string }>>>
 }
@@ -74,4 +77,71 @@ describe('packaging', () => {
     const out = execFileSync('node', ['story.cjs'], { cwd: consumer, encoding: 'utf8' })
     expect(out.trim()).toBe('[["kim"]]')
   })
+})
+
+/** A user of `pg` alone: PostgreSQL storage on a pool, the HTTP handler, the fp-ts view. */
+const pgUser = `
+import pg from 'pg'
+import { createRegistry, type Registry } from 'push-registry'
+import { createHttpHandler } from 'push-registry/http'
+import { toTaskEither } from 'push-registry/fp'
+import { createPostgresStorage, pgDriver, type SqlDriver } from 'push-registry/postgres'
+
+export const open = async (url: string): Promise<Registry> => {
+  const pool = new pg.Pool({ connectionString: url, max: 4 })
+  const driver: SqlDriver = pgDriver(pool, { endPoolOnClose: true, prepare: true })
+  const storage = await createPostgresStorage({ driver, schema: 'push_registry' })
+  const registry = createRegistry({ apps: [{ appId: 'ios', name: 'MyApp (iOS)', platform: 'ios' }], storage })
+  createHttpHandler({ registry, keys: { 'a-long-random-secret': ['ios'] } })
+  void toTaskEither(registry).targets({ appId: 'ios', kind: 'alert' })
+  return registry
+}
+`
+
+const compilerOptions = { strict: true, skipLibCheck: false, noEmit: true, esModuleInterop: true, types: ['node'] }
+
+describe('the packed tarball, in a fresh project with only pg (and @types/pg) of the database clients', () => {
+  let project = ''
+  const typecheck = (config: string): string => {
+    try {
+      execFileSync('node', [tsc, '-p', config], { cwd: project, encoding: 'utf8', stdio: 'pipe' })
+      return ''
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string }
+      return `${stdout ?? ''}${stderr ?? ''}` || String(error)
+    }
+  }
+
+  beforeAll(() => {
+    project = mkdtempSync(join(tmpdir(), 'push-registry-pg-only-'))
+    const packed = execFileSync('npm', ['pack', '--pack-destination', project, '--ignore-scripts', '--silent'], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop() ?? ''
+    const dev = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies
+    const dependencies = { 'push-registry': `file:./${packed}`, ...Object.fromEntries(['pg', '@types/pg', 'fp-ts', 'io-ts'].map((n) => [n, dev[n]])) }
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pg-only-consumer', private: true, type: 'module', dependencies }))
+    // The cache first: the project's own install fetched these already.
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], { cwd: project, stdio: 'pipe' })
+    writeFileSync(join(project, 'esm.mts'), pgUser)
+    writeFileSync(join(project, 'cjs.cts'), pgUser)
+    writeFileSync(join(project, 'node10.ts'), pgUser)
+    const config = (name: string, options: object, files: string[]): void =>
+      writeFileSync(join(project, name), JSON.stringify({ compilerOptions: { ...compilerOptions, ...options }, files }))
+    config('tsconfig.nodenext.json', { module: 'nodenext', moduleResolution: 'nodenext' }, ['esm.mts', 'cjs.cts'])
+    config('tsconfig.bundler.json', { module: 'esnext', moduleResolution: 'bundler' }, ['esm.mts'])
+    config('tsconfig.node10.json', { module: 'commonjs', moduleResolution: 'node10' }, ['node10.ts'])
+  }, 180_000)
+
+  afterAll(() => {
+    if (project !== '') rmSync(project, { recursive: true, force: true })
+  })
+
+  it('has no PGlite installed, so nothing can lean on its types', () => {
+    expect(existsSync(join(project, 'node_modules', 'pg'))).toBe(true)
+    expect(existsSync(join(project, 'node_modules', '@electric-sql'))).toBe(false)
+  })
+
+  for (const resolution of ['nodenext', 'bundler', 'node10']) {
+    it(`type-checks with skipLibCheck false under moduleResolution ${resolution}`, () => {
+      expect(typecheck(`tsconfig.${resolution}.json`)).toBe('')
+    }, 120_000)
+  }
 })

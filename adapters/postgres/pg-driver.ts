@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Pool } from 'pg'
+import type { PgPool } from './client-shapes.js'
 import type { SqlDriver, SqlExecutor } from './sql-driver.js'
 
 /** Options of {@link pgDriver}. */
@@ -17,7 +17,8 @@ export interface PgDriverOptions {
 }
 
 /**
- * A {@link SqlDriver} over a node-postgres `Pool`. Single statements go through `pool.query`
+ * A {@link SqlDriver} over a node-postgres `Pool` (typed by its shape, {@link PgPool}, so the
+ * declarations need no `pg` types). Single statements go through `pool.query`
  * (one connection for one statement); a transaction takes a connection for its duration and
  * opens it at READ COMMITTED explicitly, so a server whose `default_transaction_isolation` is
  * stricter gives the same behaviour.
@@ -29,7 +30,7 @@ export interface PgDriverOptions {
  * const storage = await createPostgresStorage({ driver: pgDriver(pool) })
  * ```
  */
-export const pgDriver = (pool: Pool, options: PgDriverOptions = {}): SqlDriver => {
+export const pgDriver = (pool: PgPool, options: PgDriverOptions = {}): SqlDriver => {
   const names = new Map<string, string>()
   // The name is derived from the text, so every connection of the pool agrees on it.
   const nameOf = (sql: string): string => {

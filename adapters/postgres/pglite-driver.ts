@@ -1,4 +1,4 @@
-import type { PGlite } from '@electric-sql/pglite'
+import type { PgliteDatabase, PgliteQueryable } from './client-shapes.js'
 import type { SqlDriver, SqlExecutor } from './sql-driver.js'
 
 /** Options of {@link pgliteDriver}. */
@@ -8,7 +8,8 @@ export interface PgliteDriverOptions {
 }
 
 /**
- * A {@link SqlDriver} over an embedded PGlite database: the same SQL as on a server, in the
+ * A {@link SqlDriver} over an embedded PGlite database (typed by its shape,
+ * {@link PgliteDatabase}, so the declarations need no PGlite types): the same SQL as on a server, in the
  * process, in memory or in a directory (`new PGlite('./data')`). PGlite runs one statement at
  * a time, so its transactions and single statements queue behind each other.
  *
@@ -19,8 +20,8 @@ export interface PgliteDriverOptions {
  * const storage = await createPostgresStorage({ driver: pgliteDriver(db) })
  * ```
  */
-export const pgliteDriver = (db: PGlite, options: PgliteDriverOptions = {}): SqlDriver => {
-  const executor = (target: Pick<PGlite, 'query'>): SqlExecutor => ({
+export const pgliteDriver = (db: PgliteDatabase, options: PgliteDriverOptions = {}): SqlDriver => {
+  const executor = (target: PgliteQueryable): SqlExecutor => ({
     query: async <R>(sql: string, params?: readonly unknown[]) => {
       const result = await target.query<R>(sql, params === undefined ? undefined : [...params])
       return { rows: result.rows }
