@@ -142,8 +142,9 @@ ${exitCodesText}
 const serve = `Usage: push-registry serve [--port N] [--host HOST] [options]
 
 Serves the HTTP API of push-registry/http (POST /v1/inputs, exports, profiles, lookups,
-subscriptions, GET /healthz) on node:http. SIGINT or SIGTERM closes the server, waits for
-the requests in flight, and closes the storage.
+subscriptions, GET /healthz) on node:http. SIGINT or SIGTERM closes the server, waits at
+most the grace period for the requests in flight, closes the connections that remain, and
+closes the storage.
 
 API keys: "keys": { "<appId>": "<secret>" } in the config file, or the same JSON object in
 env PUSH_REGISTRY_KEYS (which replaces the file's). A key may write inputs for its app; any
@@ -153,6 +154,7 @@ Options:
   --port N              TCP port (default 8080; env PORT); 0 picks a free one
   --host HOST           interface to listen on (default 127.0.0.1)
   --quiet               no request log on stderr
+  --grace-period S      seconds a stop waits for requests in flight (default 10)
 ${configText}
   -h, --help
 

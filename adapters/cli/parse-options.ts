@@ -39,6 +39,14 @@ export const integerOption = (command: string, name: string, raw: string | undef
   return value
 }
 
+/** A number of seconds, fractions allowed (`0.5`), from 0 to `max`, or a usage error naming the option. */
+export const secondsOption = (command: string, name: string, raw: string | undefined, fallback: number, max: number): number => {
+  if (raw === undefined) return fallback
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN
+  if (!(value >= 0 && value <= max)) throw usageError(`${command}: --${name} must be a number of seconds from 0 to ${max} (got ${JSON.stringify(raw)})`)
+  return value
+}
+
 /** `--now`: an ISO-8601 time, or the system time when absent. */
 export const nowOption = (command: string, raw: string | undefined): number | undefined => {
   if (raw === undefined) return undefined

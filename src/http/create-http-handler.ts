@@ -3,7 +3,7 @@ import type { Clock, Registry } from 'push-registry'
 import { ContentionError, StorageError, systemClock } from 'push-registry'
 import type { ApiKeys } from './api-keys.js'
 import { keyCheck } from './api-keys.js'
-import { errorResponse, notNormalPath, unauthorized } from './http-error.js'
+import { clientClosed, errorResponse, notNormalPath, unauthorized } from './http-error.js'
 import type { HttpLimits } from './limits.js'
 import { defaultHttpLimits } from './limits.js'
 import { nodeAdapter } from './node-adapter.js'
@@ -40,13 +40,18 @@ export interface HttpHandlerOptions {
 export interface HttpHandler {
   /** Answers a Fetch `Request`; never rejects (a failure it did not expect is a 500). */
   readonly fetch: (request: Request) => Promise<Response>
-  /** A `node:http` request listener over {@link HttpHandler.fetch}: bodies limited, responses streamed. */
-  readonly node: (req: IncomingMessage, res: ServerResponse) => void
+  /**
+   * A `node:http` request listener over {@link HttpHandler.fetch}: bodies limited, responses
+   * streamed. Its promise settles (never rejects) once the answer is written or abandoned.
+   */
+  readonly node: (req: IncomingMessage, res: ServerResponse) => Promise<void>
 }
 
 interface Answer {
   readonly label: string
   readonly response: Response
+  /** Appended to the log line. */
+  readonly note?: string
 }
 
 const methodOf = (method: string): string => (/^[A-Z]{1,16}$/.test(method) ? method : '?')
@@ -104,7 +109,13 @@ export const createHttpHandler = (options: HttpHandlerOptions): HttpHandler => {
       if (apps === null) return { label, response: unauthorized() }
       const params = decodeParams(match)
       if (params === null) return { label, response: errorResponse(400, { path: 'url', rule: 'S3', message: 'is not a valid percent-encoded path' }) }
-      return { label, response: await handle({ request, url, params, apps, peer }) }
+      try {
+        return { label, response: await handle({ request, url, params, apps, peer }) }
+      } catch (error) {
+        // The client went away (its body broke off): nobody to answer, and no fault of ours.
+        if (request.signal.aborted) return { label, response: clientClosed(), note: '(connection closed mid-request)' }
+        throw error
+      }
     }
     return { label: '(unknown)', response: errorResponse(404, { path: 'url', rule: 'HTTP', message: 'no such route' }) }
   }
@@ -121,14 +132,14 @@ export const createHttpHandler = (options: HttpHandlerOptions): HttpHandler => {
     }
   }
 
-  const record = (method: string, label: string, status: number, started: number): void => {
-    log?.(`${methodOf(method)} ${label} ${status} ${Math.round(performance.now() - started)}ms`)
+  const record = (method: string, label: string, status: number, started: number, note?: string): void => {
+    log?.(`${methodOf(method)} ${label} ${status} ${Math.round(performance.now() - started)}ms${note === undefined ? '' : ` ${note}`}`)
   }
 
   const serve = async (request: Request, peer: string | undefined): Promise<Response> => {
     const started = performance.now()
-    const { label, response } = await answer(request, peer)
-    record(request.method, label, response.status, started)
+    const { label, response, note } = await answer(request, peer)
+    record(request.method, label, response.status, started, note)
     return response
   }
 

@@ -35,3 +35,9 @@ export const unauthorized = (): Response =>
 /** 400: a path that is not in normal form (see `isNormalPath`): refused, never reinterpreted. */
 export const notNormalPath = (): Response =>
   errorResponse(400, { path: 'url', rule: 'HTTP', message: 'is not in normal form (no empty or dot segments, backslashes or encoded slashes)' })
+
+/**
+ * 499 (nginx's "client closed request"): the client closed the connection before its request
+ * was read. Never delivered; it is there for the log, which must not count it as a 500.
+ */
+export const clientClosed = (): Response => errorResponse(499, { path: 'body', rule: 'HTTP', message: 'the client closed the connection mid-request' })

@@ -18,7 +18,7 @@ export interface NodeAdapterDeps {
  * reading. Cancelling drops the rest instead of destroying the socket, so the answer still
  * reaches the client.
  */
-const bodyStream = (req: IncomingMessage): ReadableStream<Uint8Array> => {
+const bodyStream = (req: IncomingMessage, gone: AbortController): ReadableStream<Uint8Array> => {
   // Set once the handler stopped reading (cancel) or the body ended: the controller takes nothing more.
   let settled = false
   return new ReadableStream<Uint8Array>({
@@ -37,6 +37,8 @@ const bodyStream = (req: IncomingMessage): ReadableStream<Uint8Array> => {
       req.on('error', (error) => {
         if (settled) return
         settled = true
+        // Before the handler sees the error: it tells a client that left from a failure of ours.
+        gone.abort()
         controller.error(error)
       })
     },
@@ -90,7 +92,7 @@ const writeResponse = async (response: Response, res: ServerResponse, closeAfter
   }
 }
 
-const toRequest = (req: IncomingMessage): Request => {
+const toRequest = (req: IncomingMessage, gone: AbortController): Request => {
   const headers = new Headers()
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string)
   const method = req.method ?? 'GET'
@@ -98,14 +100,19 @@ const toRequest = (req: IncomingMessage): Request => {
   return new Request(new URL(req.url ?? '/', 'http://localhost'), {
     method,
     headers,
-    ...(bodyless ? {} : { body: bodyStream(req), duplex: 'half' }),
+    signal: gone.signal,
+    ...(bodyless ? {} : { body: bodyStream(req, gone), duplex: 'half' }),
   } as RequestInit)
 }
 
-/** Adapts the Fetch handler to a `node:http` request listener. */
+/**
+ * Adapts the Fetch handler to a `node:http` request listener. The promise it returns settles
+ * once the answer is written or abandoned (never rejects), so a server that stops can wait for
+ * its handlers before it closes the storage.
+ */
 export const nodeAdapter =
   (deps: NodeAdapterDeps) =>
-  (req: IncomingMessage, res: ServerResponse): void => {
+  (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const run = async (): Promise<void> => {
       const started = performance.now()
       const declared = Number(req.headers['content-length'] ?? '0')
@@ -127,9 +134,15 @@ export const nodeAdapter =
         closeUnread()
         return
       }
+      // Aborted when the connection closes before the answer is out: `request.signal`, as
+      // Fetch runtimes signal a client that went away.
+      const gone = new AbortController()
+      res.once('close', () => {
+        if (!res.writableFinished) gone.abort()
+      })
       let request: Request
       try {
-        request = toRequest(req)
+        request = toRequest(req, gone)
       } catch {
         // A header or URL Node accepted but the Fetch API does not.
         res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', connection: 'close' })
@@ -147,7 +160,7 @@ export const nodeAdapter =
       if (res.writableFinished) req.socket.destroy()
       else res.once('finish', () => req.socket.destroy())
     }
-    run().catch(() => {
+    return run().catch(() => {
       if (!res.headersSent) {
         res.writeHead(500)
         res.end()

@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Workspace } from './support.js'
 import { capture, iosSession, workspace } from './support.js'
@@ -85,6 +86,68 @@ describe('push-registry serve', () => {
     const malformed = await ws.run(['serve', '--port', '0'])
     expect(malformed.code).toBe(2)
     expect(malformed.stderr).toMatch(/ui \(S3\) must be an object/)
+  })
+
+  it('HTTP: on stop, a client trickling its body is given the configured grace period, then its connection is closed (exit 0)', async () => {
+    ws = workspace()
+    const stop = new AbortController()
+    const stderr = capture()
+    const running = ws.run(['serve', '--port', '0', '--grace-period', '0.2'], { signal: stop.signal, stderr })
+    const [, port] = await stderr.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/)
+    const socket = connect(Number(port), '127.0.0.1')
+    socket.on('error', () => undefined)
+    let trickle: NodeJS.Timeout | undefined
+    try {
+      socket.write(`POST /v1/inputs HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\nexpect: 100-continue\r\n\r\n`)
+      // "100 Continue": the server holds the request and reads its body, one byte now and then.
+      await new Promise<void>((resolve) => socket.once('data', () => resolve()))
+      trickle = setInterval(() => socket.write(' '), 20)
+      const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+      stop.abort()
+      const result = await running
+      await ended
+      expect(result.code).toBe(0)
+      expect(result.stderr).toMatch(/serve: 1 connection\(s\) still open after the 0\.2 s grace period: closing them/)
+      // The request cut off by the stop is settled before the storage closes, and is not a server error.
+      expect(result.stderr).toMatch(/POST \/v1\/inputs 499 \d+ms \(connection closed mid-request\)/)
+      expect(result.stderr).not.toMatch(/ 500 /)
+    } finally {
+      clearInterval(trickle)
+      socket.destroy()
+    }
+  })
+
+  it('HTTP: on stop, a request in flight that ends within the grace period gets its answer', async () => {
+    ws = workspace()
+    const stop = new AbortController()
+    const stderr = capture()
+    const running = ws.run(['serve', '--port', '0', '--grace-period', '30'], { signal: stop.signal, stderr })
+    const [, port] = await stderr.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/)
+    const body = JSON.stringify([iosSession(1)])
+    const socket = connect(Number(port), '127.0.0.1')
+    socket.on('error', () => undefined)
+    socket.setEncoding('utf8')
+    socket.write(`POST /v1/inputs HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nexpect: 100-continue\r\n\r\n`)
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()))
+    stop.abort()
+    await stderr.waitFor(/serve: stopping/)
+    let answer = ''
+    socket.on('data', (chunk: string) => (answer += chunk))
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    socket.write(body)
+    const result = await running
+    await ended
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
+    expect(answer).toContain('"accepted":1')
+    expect(result.code).toBe(0)
+    expect(result.stderr).not.toMatch(/grace period/)
+  })
+
+  it('refuses a --grace-period that is not a number of seconds (exit 2)', async () => {
+    ws = workspace()
+    const result = await ws.run(['serve', '--port', '0', '--grace-period', '10s'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/--grace-period must be a number of seconds from 0 to 3600/)
   })
 
   it('refuses to start without any API key (exit 2)', async () => {

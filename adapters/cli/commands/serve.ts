@@ -10,25 +10,31 @@ import type { ExitCode } from '../exit-codes.js'
 import { exitCodes } from '../exit-codes.js'
 import { openRegistry } from '../open-registry.js'
 import { describeStore } from '../open-store.js'
-import { expectPositionals, integerOption, parseOptions, registryOptions } from '../parse-options.js'
+import { expectPositionals, integerOption, parseOptions, registryOptions, secondsOption } from '../parse-options.js'
 
 const options = {
   ...registryOptions,
   port: { type: 'string' },
   host: { type: 'string' },
   quiet: { type: 'boolean' },
+  'grace-period': { type: 'string' },
 } as const
+
+/** How long a stop waits for the requests in flight by default, in seconds. */
+const defaultGraceSeconds = 10
 
 /**
  * `push-registry serve`: the HTTP API of `push-registry/http` on `node:http`, until the signal
- * (SIGINT/SIGTERM in `main.ts`) aborts; then the server stops accepting, finishes the requests
- * in flight, and the registry closes its storage.
+ * (SIGINT/SIGTERM in `main.ts`) aborts; then the server stops accepting, gives the requests in
+ * flight at most `--grace-period` seconds to finish, closes what remains, and the registry
+ * closes its storage.
  */
 export const serveCommand = async (args: readonly string[], io: CliIo): Promise<ExitCode> => {
   const { values, positionals } = parseOptions('serve', args, options)
   expectPositionals('serve', positionals, [])
   const port = integerOption('serve', 'port', values.port ?? io.env['PORT'], 8080, 0, 65_535)
   const host = values.host ?? '127.0.0.1'
+  const graceSeconds = secondsOption('serve', 'grace-period', values['grace-period'], defaultGraceSeconds, 3600)
   const { registry, config, store } = await openRegistry(io, values)
   try {
     if (Object.keys(config.keys).length === 0) {
@@ -40,7 +46,20 @@ export const serveCommand = async (args: readonly string[], io: CliIo): Promise<
       ...(config.ui === undefined ? {} : { ui: config.ui }),
       ...(values.quiet === true ? {} : { log: (line: string) => say(io, line) }),
     })
-    const server = createServer(handler.node)
+    let stopping = false
+    // The handlers still running: the storage closes only once they have all settled.
+    const running = new Set<Promise<void>>()
+    const server = createServer((req, res) => {
+      // A request that arrives on a kept-alive connection during the stop is its last one.
+      if (stopping) res.setHeader('connection', 'close')
+      // Each answer that ends during the stop leaves its connection idle: close it at once.
+      res.once('close', () => {
+        if (stopping) setImmediate(() => server.closeIdleConnections())
+      })
+      const handled = handler.node(req, res)
+      running.add(handled)
+      void handled.finally(() => running.delete(handled))
+    })
     await listen(server, port, host)
     const address = server.address() as AddressInfo
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
@@ -48,13 +67,9 @@ export const serveCommand = async (args: readonly string[], io: CliIo): Promise<
     if (config.ui !== undefined) say(io, `serve: profile page at http://${shown}:${address.port}/ui`)
     await stopped(io.signal, server)
     say(io, 'serve: stopping')
-    if (server.listening) {
-      const closed = once(server, 'close')
-      server.close()
-      // Keep-alive connections with no request in flight would hold `close` back indefinitely.
-      server.closeIdleConnections()
-      await closed
-    }
+    stopping = true
+    if (server.listening) await shutDown(io, server, graceSeconds)
+    await Promise.all(running)
     return exitCodes.ok
   } finally {
     await registry.close()
@@ -62,6 +77,26 @@ export const serveCommand = async (args: readonly string[], io: CliIo): Promise<
 }
 
 type Server = ReturnType<typeof createServer>
+
+/**
+ * Stops accepting connections, closes the idle ones, waits at most `graceSeconds` for the
+ * requests in flight, then destroys the connections that remain: a client trickling its body
+ * must not keep the process up.
+ */
+const shutDown = async (io: CliIo, server: Server, graceSeconds: number): Promise<void> => {
+  const closed = once(server, 'close')
+  server.close()
+  server.closeIdleConnections()
+  let timer: NodeJS.Timeout | undefined
+  const graceOver = new Promise<'grace over'>((resolve) => (timer = setTimeout(() => resolve('grace over'), graceSeconds * 1000)))
+  const first = await Promise.race([closed.then(() => 'closed' as const), graceOver])
+  clearTimeout(timer)
+  if (first === 'closed') return
+  const open = await new Promise<number>((resolve) => server.getConnections((_, count) => resolve(count)))
+  say(io, `serve: ${open} connection(s) still open after the ${graceSeconds} s grace period: closing them`)
+  server.closeAllConnections()
+  await closed
+}
 
 /** Starts listening; a port in use or a bad host is a runtime failure naming them. */
 const listen = (server: Server, port: number, host: string): Promise<void> =>
