@@ -41,7 +41,7 @@ export const rawTransition = (inputs: readonly Input[], catalog: Catalog): Map<s
   const records = new Map<string, RegistryRecord>()
   const world: World = { get: (key) => records.get(recordId(key)) }
   for (const input of inputs) {
-    needs(world, input)
+    needs(world, input, catalog)
     for (const record of decide(world, input, catalog)) records.set(recordId(record), record)
   }
   return records

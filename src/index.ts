@@ -28,6 +28,8 @@ export type { Capability } from './domain/capability.js'
 export { capabilityOf } from './domain/capability.js'
 export type { AnswerClass, AnswerShape } from './domain/answer.js'
 export { classifyAnswer, deadEvidenceAt } from './domain/answer.js'
+export type { DispatchAnswerCounts } from './domain/dispatch-verdict.js'
+export { ambiguousKeptPerDispatch, failedAlike } from './domain/dispatch-verdict.js'
 export type { ChangelogEntry, ChangelogKind } from './domain/changelog.js'
 export type {
   ApnsEnvironment,

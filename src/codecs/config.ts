@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import type { App } from '../domain/app.js'
 import type { AppId } from '../domain/brand.js'
+import { ambiguousKeptPerDispatch } from '../domain/dispatch-verdict.js'
 import type { Duration, PolicyOverrides } from '../domain/policy.js'
 import type { Issue } from './issue.js'
 import type { RuleId } from './issue.js'
@@ -53,6 +54,7 @@ export const PolicyOverridesC: t.Type<PolicyOverrides, unknown, unknown> = t.exa
     expireAfter: t.union([DurationC, t.null]),
     suspectConfirmations: boundedInteger('Confirmations', 1, 1000, 'R18'),
     reorderWindow: durationOf('D14'),
+    ambiguousAlikeThreshold: t.union([boundedInteger('AlikeThreshold', 1, ambiguousKeptPerDispatch, 'R18'), t.null]),
   }),
 ) as t.Type<PolicyOverrides, unknown, unknown>
 
@@ -102,7 +104,7 @@ export const decodeConfig = (
           issues.push({ path: `policy.${appId}`, rule: 'R4', message: 'names an app that is not configured' })
           continue
         }
-        issues.push(...unknownKeys(value, ['ownership', 'optInWhenPushAuthorized', 'staleAfter', 'expireAfter', 'suspectConfirmations', 'reorderWindow'], `policy.${appId}`))
+        issues.push(...unknownKeys(value, ['ownership', 'optInWhenPushAuthorized', 'staleAfter', 'expireAfter', 'suspectConfirmations', 'reorderWindow', 'ambiguousAlikeThreshold'], `policy.${appId}`))
         const decoded = PolicyOverridesC.decode(value)
         if (E.isLeft(decoded)) issues.push(...issuesOf(decoded.left, `policy.${appId}`))
         else overrides[appId] = decoded.right

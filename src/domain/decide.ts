@@ -5,6 +5,8 @@ import type { DeviceFact, DeliveryReported, Input, ProviderAnswer, SubscriptionS
 import { isDeviceFact } from './input.js'
 import { canonicalKey, compareInputs, emptyList, insertSorted } from './order.js'
 import { projectRegistration } from './project.js'
+import type { DispatchEvidence } from './dispatch-verdict.js'
+import { verdictChanges, withDispatchAnswer } from './dispatch-verdict.js'
 import { currentTokenKey } from './registration-fold.js'
 import type {
   ContactKind,
@@ -27,12 +29,12 @@ import { Overlay, reads } from './world.js'
  * missing ones and asks again until nothing is missing: what an input touches can depend on
  * records (the devices that claimed a token, the dispatches of its ambiguous answers).
  */
-export const needs = (world: World, input: Input): RecordKey[] => {
+export const needs = (world: World, input: Input, catalog: Catalog): RecordKey[] => {
   const read = reads(world)
   if (isDeviceFact(input)) return deviceFactNeeds(read, input)
   switch (input.type) {
     case 'provider_answer':
-      return answerNeeds(read, input)
+      return answerNeeds(read, input, catalog)
     case 'subscription_set':
       return [userKey(input.userId)]
     case 'user_attributes':
@@ -98,17 +100,26 @@ const tokenNeeds = (read: Reads, appId: AppId, key: TokenKey): RecordKey[] => {
   return keys
 }
 
-const answerNeeds = (read: Reads, answer: ProviderAnswer): RecordKey[] => {
+/** An answer's token, and when it is dispatch evidence, its dispatch and the tokens whose verdict it changes (R18, D6). */
+const answerNeeds = (read: Reads, answer: ProviderAnswer, catalog: Catalog): RecordKey[] => {
   const key = tokenKey(answer.token)
   const keys = tokenNeeds(read, answer.appId, key)
-  const verdict = classifyAnswer(answer).class
-  if (answer.dispatchId === undefined || (verdict !== 'ambiguous' && verdict !== 'delivered')) return keys
+  const evidence = dispatchEvidence(answer)
+  if (answer.dispatchId === undefined || evidence === null) return keys
   keys.push(dispatchKey(answer.appId, answer.dispatchId))
   const dispatch = read.dispatch(answer.appId, answer.dispatchId)
-  if (verdict === 'delivered' && dispatch !== undefined) {
-    for (const other of dispatch.ambiguous) keys.push(...tokenNeeds(read, answer.appId, other))
+  if (dispatch === undefined) return keys
+  const threshold = catalog.policy(answer.appId).ambiguousAlikeThreshold
+  for (const other of verdictChanges(dispatch, withDispatchAnswer(dispatch, key, evidence), key, threshold)) {
+    keys.push(...tokenNeeds(read, answer.appId, other))
   }
   return keys
+}
+
+/** The class of an answer when a dispatch record keeps track of it (R18, D6), else `null`. */
+const dispatchEvidence = (answer: ProviderAnswer): DispatchEvidence | null => {
+  const verdict = classifyAnswer(answer).class
+  return verdict === 'ambiguous' || verdict === 'delivered' || verdict === 'dead' ? verdict : null
 }
 
 const contactKeys = (input: UserAttributes): RecordKey[] => {
@@ -283,20 +294,30 @@ const applyAnswer = (tx: Overlay, answer: ProviderAnswer, catalog: Catalog): voi
   }
   next = pruned(next)
   if (!sameContent(next, record) || read.token(answer.appId, key) === undefined) tx.put(next)
-  if (answer.dispatchId !== undefined && (verdict === 'ambiguous' || verdict === 'delivered')) {
-    const dispatch = read.dispatch(answer.appId, answer.dispatchId) ?? emptyDispatch(answer.appId, answer.dispatchId)
-    const updated =
-      verdict === 'ambiguous'
-        ? { ...dispatch, ambiguous: insertSorted(dispatch.ambiguous, key, compareStrings) }
-        : { ...dispatch, delivered: insertSorted(dispatch.delivered, key, compareStrings).slice(0, 2) }
-    if (!sameContent(updated, dispatch) || read.dispatch(answer.appId, answer.dispatchId) === undefined) {
-      tx.put(updated)
-    }
-    if (verdict === 'delivered') {
-      for (const other of updated.ambiguous) if (other !== key) reprojectHolders(tx, answer.appId, other, catalog)
-    }
-  }
+  if (answer.dispatchId !== undefined) applyDispatchEvidence(tx, answer.appId, answer.dispatchId, key, verdict, catalog)
   reprojectHolders(tx, answer.appId, key, catalog)
+}
+
+/**
+ * R18, D6: records the answer on its dispatch, and re-projects the other tokens whose verdict
+ * that changes, whatever the order the dispatch's answers arrive in (I9).
+ */
+const applyDispatchEvidence = (
+  tx: Overlay,
+  appId: AppId,
+  dispatchId: DispatchId,
+  key: TokenKey,
+  evidence: DispatchEvidence,
+  catalog: Catalog,
+): void => {
+  const read = reads(tx)
+  const existing = read.dispatch(appId, dispatchId)
+  const dispatch = existing ?? emptyDispatch(appId, dispatchId)
+  const updated = withDispatchAnswer(dispatch, key, evidence)
+  if (existing === undefined || updated !== dispatch) tx.put(updated)
+  for (const other of verdictChanges(dispatch, updated, key, catalog.policy(appId).ambiguousAlikeThreshold)) {
+    reprojectHolders(tx, appId, other, catalog)
+  }
 }
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

@@ -30,6 +30,12 @@ export interface AppPolicy {
    * any order. Older facts are compacted to the last-writer-wins values they set.
    */
   readonly reorderWindow: Duration
+  /**
+   * R18: distinct tokens answering ambiguously in one dispatch, with none delivered and none
+   * dead, from which the credential is blamed and the answers are no evidence (`failedAlike`).
+   * `null`: never by count.
+   */
+  readonly ambiguousAlikeThreshold: number | null
 }
 
 /** Per-app overrides of the defaults; every field optional. */
@@ -40,6 +46,7 @@ export interface PolicyOverrides {
   readonly expireAfter?: Duration | null
   readonly suspectConfirmations?: number
   readonly reorderWindow?: Duration
+  readonly ambiguousAlikeThreshold?: number | null
 }
 
 const day = 24 * 60 * 60 * 1000
@@ -65,5 +72,6 @@ export const resolvePolicy = (app: App, overrides: PolicyOverrides = {}): AppPol
     },
     suspectConfirmations: overrides.suspectConfirmations ?? 3,
     reorderWindow: overrides.reorderWindow ?? defaultReorderWindow,
+    ambiguousAlikeThreshold: overrides.ambiguousAlikeThreshold === undefined ? 2 : overrides.ambiguousAlikeThreshold,
   }
 }

@@ -140,15 +140,20 @@ export interface UserRecord {
   readonly optIns: readonly (RegistrationRef & { readonly at: Instant })[]
 }
 
-/** One send (D6) and the SDK's delivery statistics for it. */
+/**
+ * One send (D6), what its answers say about its credential (R18), and the SDK's delivery
+ * statistics for it. Bounded whatever the audience (D14): see `dispatch-verdict.ts`.
+ */
 export interface DispatchRecord {
   readonly kind: 'dispatch'
   readonly appId: AppId
   readonly dispatchId: DispatchId
-  /** Up to two delivered tokens: enough to know whether *another* token was delivered. */
+  /** The two smallest delivered token keys, sorted: enough to know whether *another* token was delivered. */
   readonly delivered: readonly TokenKey[]
-  /** Tokens that got an ambiguous answer in this dispatch, sorted. */
+  /** The smallest token keys (at most `ambiguousKeptPerDispatch`) that got an ambiguous answer in this dispatch, sorted. */
   readonly ambiguous: readonly TokenKey[]
+  /** R18: some token answered `dead` in this dispatch, so its credential works. Absent: none did. */
+  readonly dead?: boolean
   readonly received: readonly DeviceId[]
   readonly opened: readonly DeviceId[]
 }

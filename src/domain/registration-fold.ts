@@ -1,6 +1,7 @@
 import type { Platform } from './app.js'
 import type { AppId, DeviceId, DispatchId, Instant, UserId } from './brand.js'
 import { capabilityOf, isLegacyAndroid } from './capability.js'
+import { ambiguousVerdict } from './dispatch-verdict.js'
 import type { ChangelogEntry } from './changelog.js'
 import type { ApnsEnvironment, DeviceFact, Permission, Report } from './input.js'
 import { isReport } from './input.js'
@@ -161,13 +162,16 @@ const tokenEvents = (facts: readonly DeviceFact[], ctx: FoldContext): TokenEvent
     }
     for (const at of record.deaths) events.push({ kind: 'dead', phase: 2, at, key })
     for (const answer of record.ambiguous) {
+      const verdict = answer.dispatchId === null ? 'suspect' : ambiguousVerdict(ctx.dispatch(answer.dispatchId), key, ctx.policy.ambiguousAlikeThreshold)
+      // R18: an answer of a dispatch that failed alike blames the credential, not the token.
+      if (verdict === 'ignored') continue
       events.push({
         kind: 'ambiguous',
         phase: 3,
         at: answer.at,
         key,
         confirmation: answer.dispatchId ?? `at:${answer.at}`,
-        confirmedByDispatch: deliveredToAnother(answer.dispatchId, key, ctx),
+        confirmedByDispatch: verdict === 'confirmed',
       })
     }
     for (const at of record.deliveries) events.push({ kind: 'delivered', phase: 4, at, key })
@@ -182,13 +186,6 @@ const compareEvents = (a: TokenEvent, b: TokenEvent): number => {
   if (a.kind === 'claim' && b.kind === 'claim') return a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0
   if (a.kind === 'ambiguous' && b.kind === 'ambiguous') return a.confirmation < b.confirmation ? -1 : a.confirmation > b.confirmation ? 1 : 0
   return 0
-}
-
-/** D6: an ambiguous answer is confirmed when the same dispatch delivered to another token of the app. */
-const deliveredToAnother = (dispatchId: DispatchId | null, key: TokenKey, ctx: FoldContext): boolean => {
-  if (dispatchId === null) return false
-  const dispatch = ctx.dispatch(dispatchId)
-  return dispatch !== undefined && dispatch.delivered.some((delivered) => delivered !== key)
 }
 
 const isLive = (s: FoldState): boolean => s.status === 'active' || s.status === 'suspect'

@@ -150,9 +150,9 @@ const refusal = (index: number, refused: CommitRefusal, pathOf: PathOf): Rejecti
 const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<'applied' | 'conflict' | CommitRefusal> => {
   const ws = new WorkingSet()
   // Most inputs need only the records they name: read those for the whole unit at once.
-  await ws.load(deps.storage, inputs.flatMap((input) => needs(ws, input)))
+  await ws.load(deps.storage, inputs.flatMap((input) => needs(ws, input, deps.catalog)))
   for (const input of inputs) {
-    for (let missing = ws.missing(needs(ws, input)); missing.length > 0; missing = ws.missing(needs(ws, input))) {
+    for (let missing = ws.missing(needs(ws, input, deps.catalog)); missing.length > 0; missing = ws.missing(needs(ws, input, deps.catalog))) {
       await ws.load(deps.storage, missing)
     }
     ws.stage(decide(ws, input, deps.catalog))

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { decodeConfig, DurationC } from '../../src/codecs/config.js'
+import { ambiguousKeptPerDispatch } from '../../src/domain/dispatch-verdict.js'
 
 const day = 86_400_000
 const duration = (u: unknown): number | null => {
@@ -53,5 +54,11 @@ describe('decodeConfig (R4, S3)', () => {
     expect(issues([app], { ios: { reorderWindow: -1 } })).toEqual(['policy.ios.reorderWindow D14'])
     const decoded = decodeConfig([app], { ios: { reorderWindow: 'P7D' } })
     expect(E.isRight(decoded) && decoded.right.policy['ios']?.reorderWindow).toBe(7 * 86_400_000)
+  })
+  it('R18: ambiguousAlikeThreshold is an integer from 1 to ambiguousKeptPerDispatch, or null (off)', () => {
+    for (const bad of [0, 1.5, ambiguousKeptPerDispatch + 1, Infinity, '2']) {
+      expect(issues([app], { ios: { ambiguousAlikeThreshold: bad } })).toEqual(['policy.ios.ambiguousAlikeThreshold R18'])
+    }
+    for (const good of [1, 2, ambiguousKeptPerDispatch, null]) expect(issues([app], { ios: { ambiguousAlikeThreshold: good } })).toEqual([])
   })
 })

@@ -79,7 +79,7 @@ describe('isLiveAt, isStaleAt (R19, D7)', () => {
 })
 
 describe('resolvePolicy (R10, R12, R18)', () => {
-  it('R10, R12, R18, D14: defaults are exclusive ownership, opt-in on authorisation, 3 confirmations, a 30-day reorder window', () => {
+  it('R10, R12, R18, D14: defaults are exclusive ownership, opt-in on authorisation, 3 confirmations, an alike threshold of 2, a 30-day reorder window', () => {
     const policy = resolvePolicy({ appId: 'a' as App['appId'], name: 'a', platform: 'android' })
     expect(policy).toEqual({
       ownership: 'exclusive',
@@ -87,6 +87,7 @@ describe('resolvePolicy (R10, R12, R18)', () => {
       staleness: { staleAfter: 30 * day, expireAfter: 270 * day },
       suspectConfirmations: 3,
       reorderWindow: 30 * day,
+      ambiguousAlikeThreshold: 2,
     })
   })
   it('R19: an app with its own provider takes that provider’s staleness', () => {

@@ -28,7 +28,7 @@
  *    ambiguously — D6 confirms an ambiguous answer at once when the same dispatch delivered to
  *    other tokens of that app, which every dispatch here did, so none is left `suspect`.
  * 2. Quarantine: a smaller population whose dispatch only gets ambiguous and endlessly transient
- *    answers, fed back because `ambiguousAlikeThreshold` is `Infinity`: nothing was delivered, so
+ *    answers, fed back because the apps' `ambiguousAlikeThreshold` is `null`: nothing was delivered, so
  *    D6 cannot confirm them and the tokens stay `suspect` (not targets, not in segments, not ended).
  * 3. Credentials: the same 10,000 users in a fresh registry, sent through adapters holding a key
  *    the peers do not know (APNs JWT signed by another key → 403 InvalidProviderToken; FCM
@@ -51,6 +51,7 @@ import type {
   ProviderPort,
   PushToken,
   Registry,
+  RegistryOptions,
   RegistryEvents,
 } from 'push-registry'
 import { createDispatcher, createRegistry, fixedClock, parseSegment, redact, tokenKey } from 'push-registry'
@@ -263,12 +264,13 @@ const recordEvent = (seen: Seen, name: string, payload: unknown): void => {
   corpus.push(`${name} ${JSON.stringify(payload)}`)
 }
 
-const newRegistry = (): { registry: Registry; seen: Seen } => {
+const newRegistry = (policy?: RegistryOptions['policy']): { registry: Registry; seen: Seen } => {
   const registry = createRegistry({
     apps: appConfigs,
     storage: createMemoryStorage(),
     clock,
     limits: { webPushHosts: [webPeer.hostname] },
+    ...(policy === undefined ? {} : { policy }),
   })
   const seen: Seen = new Map()
   for (const name of registryEventNames) registry.on(name, (payload: unknown) => recordEvent(seen, name, payload))
@@ -561,12 +563,12 @@ describe('dispatch through the APNs, FCM and Web Push adapters to their loopback
   })
 
   it('R18, D6: ambiguous answers in a dispatch that delivered to no other token stay in quarantine: suspect, not targets, not in segments, not ended', async () => {
-    const { registry, seen } = newRegistry()
+    // null: nothing in these dispatches shows the credential working, and with the default
+    // threshold (2) the alike rule (R18) would take the two ambiguous answers for the
+    // credential's fault; here they count as token evidence, to show what the registry does with them.
+    const { registry, seen } = newRegistry({ ios: { ambiguousAlikeThreshold: null }, android: { ambiguousAlikeThreshold: null } })
     await feed(registry, quarantined)
-    // Infinity: nothing in these dispatches shows the credential working, and with the default
-    // threshold (2) the alike rule (R18) would withhold the two ambiguous answers as the
-    // credential's fault; here they are fed back, to show what the registry does with them.
-    const { dispatcher } = newDispatcher(registry, trustedPorts(), 'quarantine', { ambiguousAlikeThreshold: Infinity, retry: { maxAttempts: 3 } })
+    const { dispatcher } = newDispatcher(registry, trustedPorts(), 'quarantine', { retry: { maxAttempts: 3 } })
 
     for (const appId of ['ios', 'android'] as const) {
       const report = await dispatcher.send({ appId, kind: 'alert', audience: { segment }, payload: payloads[appId] })

@@ -44,12 +44,6 @@ export interface DispatcherOptions {
   readonly random?: () => number
   /** Names a dispatch when the request does not. Default: a random UUID. */
   readonly newDispatchId?: () => string
-  /**
-   * R18: ambiguous answers of one dispatch, with none delivered and none dead, from which the
-   * credential is blamed and the answers are withheld (not fed back). Default 2; `Infinity`
-   * to always feed them.
-   */
-  readonly ambiguousAlikeThreshold?: number
   /** Answers fed back per `ingest` call. Default 500 (at most the registry's batch limit). */
   readonly feedbackBatchSize?: number
   /** Reports kept for {@link Dispatcher.report}, most recent first out last. Default 1,000. */
@@ -127,14 +121,16 @@ export const createDispatcher = (options: DispatcherOptions): Dispatcher => {
     options.providers instanceof Map ? options.providers : new Map(Object.entries(options.providers))
   const retry: RetryPolicy = { ...defaultRetryPolicy, ...options.retry }
   const concurrency = options.concurrency ?? 16
-  const alikeThreshold = options.ambiguousAlikeThreshold ?? 2
   const feedbackBatchSize = options.feedbackBatchSize ?? 500
   const keepReports = options.keepReports ?? 1000
   const apps = new Map(registry.apps.map((app) => [app.appId as string, app]))
 
   const problems = [...retryPolicyProblems(retry)]
   if (!Number.isInteger(concurrency) || concurrency < 1) problems.push('concurrency must be an integer ≥ 1')
-  if (!(alikeThreshold >= 1)) problems.push('ambiguousAlikeThreshold must be ≥ 1 (or Infinity)')
+  if ((options as { readonly ambiguousAlikeThreshold?: unknown }).ambiguousAlikeThreshold !== undefined) {
+    // R18 is decided in one place for the dispatcher and for answers a host feeds itself.
+    problems.push('ambiguousAlikeThreshold is an app policy now: createRegistry({ policy: { <appId>: { ambiguousAlikeThreshold } } })')
+  }
   if (!Number.isInteger(feedbackBatchSize) || feedbackBatchSize < 1 || feedbackBatchSize > 10_000) {
     problems.push('feedbackBatchSize must be an integer from 1 to 10,000')
   }
@@ -158,7 +154,8 @@ export const createDispatcher = (options: DispatcherOptions): Dispatcher => {
     concurrency,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     random: options.random ?? Math.random,
-    alikeThreshold,
+    // R18: the app's policy, the threshold ingest applies to the same answers.
+    alikeThreshold: (appId) => apps.get(appId)?.policy.ambiguousAlikeThreshold ?? null,
     feedbackBatchSize,
     ingest: (inputs) => registry.ingest(inputs),
     emit: (name, payload) => {

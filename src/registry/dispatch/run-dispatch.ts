@@ -1,5 +1,6 @@
 import type { AnswerClass } from '../../domain/answer.js'
 import { classifyAnswer } from '../../domain/answer.js'
+import { failedAlike } from '../../domain/dispatch-verdict.js'
 import type { AppId, DeviceId, DispatchId } from '../../domain/brand.js'
 import type { ApnsEnvironment, ProviderAnswer } from '../../domain/input.js'
 import type { PushToken } from '../../domain/token.js'
@@ -8,7 +9,7 @@ import type { Clock } from '../../ports/clock.js'
 import type { OutgoingPush, ProviderPort, ProviderReply } from '../../ports/provider.js'
 import type { IngestReport } from '../ingest.js'
 import { answerInput, cleanReply, domainAnswer, loggableReason } from './answer-input.js'
-import { CredentialGate, failedAlike } from './credential-stop.js'
+import { CredentialGate } from './credential-stop.js'
 import type { CredentialStop, DispatchReport, Outcome } from './dispatch-report.js'
 import { Tally } from './dispatch-report.js'
 import type { DispatchEventName, DispatchEvents } from './events.js'
@@ -32,7 +33,8 @@ export interface EngineDeps {
   readonly concurrency: number
   readonly sleep: (ms: number) => Promise<void>
   readonly random: () => number
-  readonly alikeThreshold: number
+  /** R18: the app policy's `ambiguousAlikeThreshold`. */
+  readonly alikeThreshold: (appId: AppId) => number | null
   readonly feedbackBatchSize: number
   readonly ingest: (inputs: unknown[]) => Promise<IngestReport>
   readonly emit: <K extends DispatchEventName>(name: K, payload: DispatchEvents[K][0]) => void
@@ -165,8 +167,8 @@ export const runDispatch = async <T extends DispatchTarget>(deps: EngineDeps, pl
     await feedback.add(input, ...more)
   })
 
-  const counts = { delivered: tally.outcomes.delivered, dead: tally.outcomes.dead, ambiguous: held.length, credentialsAnswered }
-  const withheld = failedAlike(counts, deps.alikeThreshold)
+  const counts = { delivered: tally.outcomes.delivered, dead: tally.outcomes.dead > 0, ambiguous: held.length, credentials: credentialsAnswered }
+  const withheld = failedAlike(counts, deps.alikeThreshold(plan.appId))
   let credentialStop: CredentialStop | null = gate.stop
   const firstHeld = held[0]
   if (withheld && credentialStop === null && firstHeld !== undefined) {

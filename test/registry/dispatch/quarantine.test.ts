@@ -71,14 +71,19 @@ describe('ambiguous answers (R18, D6)', () => {
     ])
   })
 
-  it('R18: the alike threshold is configurable; Infinity always feeds ambiguous answers back', async () => {
+  it('R18: the alike threshold is an app policy; null always feeds ambiguous answers back as evidence', async () => {
     const port = scriptedPort('apns', () => badDeviceToken)
-    const { dispatcher, feed, registry, clock } = dispatchSetup({ providers: { ios: port }, dispatcher: { ambiguousAlikeThreshold: Infinity } })
+    const { dispatcher, feed, registry, clock } = dispatchSetup({ providers: { ios: port }, policy: { ios: { ambiguousAlikeThreshold: null } } })
     await threeDevices(feed)
     clock.set(h(2))
     const report = await dispatcher.send({ appId: 'ios', kind: 'alert', audience: { userIds: users }, payload: {} })
     expect(report).toMatchObject({ suspect: 3, withheld: 0 })
     expect((await registry.registrations('ios')).every((r) => r.status === 'suspect')).toBe(true)
+  })
+
+  it('R18: the dispatcher reads the alike threshold from the app policy; its former option is refused, not ignored', () => {
+    const port = scriptedPort('apns', () => badDeviceToken)
+    expect(() => dispatchSetup({ providers: { ios: port }, dispatcher: { ambiguousAlikeThreshold: 5 } as never })).toThrow(/ambiguousAlikeThreshold is an app policy/)
   })
 
   it('R18, I10: ambiguous answers in a dispatch whose credential was rejected are not token evidence', async () => {
