@@ -10,6 +10,7 @@ export type { AppConfig, PolicyOptions, Registry, RegistryOptions } from './regi
 export type { IngestReport, Rejection } from './registry/ingest.js'
 export type { DispatchStats, Eligibility, IdleTarget, Profile, ReadScope, RegistrationSummary, Target, UserExport } from './registry/queries.js'
 export type { RegistryEvents, TokenEvent } from './registry/events.js'
+export type { ChangeName, ChangesOptions, RegistryChange } from './registry/change-feed.js'
 export { ContentionError, RegistryConfigError, StorageError } from './registry/errors.js'
 
 export { createDispatcher } from './registry/dispatch/create-dispatcher.js'

@@ -45,6 +45,9 @@ const durationOf = (rule: RuleId): t.Type<Duration, Duration, unknown> => new t.
 /** R19: a staleness duration (see `durationOf`). */
 export const DurationC = durationOf('R19')
 
+/** D14: how long the change feed keeps a change (see `durationOf`). */
+export const RetentionC = durationOf('D14')
+
 /** Per-app policy overrides (R10, R12, R18, R19, D14). Unknown keys are refused, not ignored. */
 export const PolicyOverridesC: t.Type<PolicyOverrides, unknown, unknown> = t.exact(
   t.partial({

@@ -15,7 +15,7 @@ import type { ContentionError, StorageError } from '../registry/errors.js'
  */
 export type RegistryFailure = StorageError | ContentionError | Error
 
-type Operations = Omit<Registry, 'on' | 'apps' | 'exportSegment'>
+type Operations = Omit<Registry, 'on' | 'apps' | 'exportSegment' | 'changes'>
 
 /** Each Promise-returning operation of the registry, as a function returning a `TaskEither`. */
 export type RegistryTE = {
@@ -52,5 +52,6 @@ export const toTaskEither = (registry: Registry): RegistryTE => ({
   changelog: lift(registry.changelog),
   dispatchStats: lift(registry.dispatchStats),
   idleTargets: lift(registry.idleTargets),
+  pruneChanges: lift(registry.pruneChanges),
   close: lift(registry.close),
 })

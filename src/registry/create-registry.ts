@@ -14,12 +14,15 @@ import type { Catalog } from '../domain/world.js'
 import type { Clock } from '../ports/clock.js'
 import { systemClock } from '../ports/clock.js'
 import type { StoragePort } from '../ports/storage.js'
+import type { ChangesOptions, RegistryChange } from './change-feed.js'
+import { CommitBell, readChanges } from './change-feed.js'
 import { RegistryConfigError } from './errors.js'
 import type { PendingEvent, RegistryEvents } from './events.js'
 import type { IngestReport } from './ingest.js'
 import { ingest } from './ingest.js'
 import type { DispatchStats, Eligibility, IdleTarget, Profile, QueryDeps, ReadScope, RegistrationSummary, Target, UserExport } from './queries.js'
 import * as q from './queries.js'
+import { decodeRetention, Retention } from './retention.js'
 import { guardedStorage } from './store.js'
 
 /** An app as the host configures it: plain strings, checked by `createRegistry`. */
@@ -48,6 +51,11 @@ export interface RegistryOptions {
   readonly limits?: Partial<Limits>
   /** Commit attempts for one input under contention before `ingest` rejects with `ContentionError`. Default 16. */
   readonly maxCommitAttempts?: number
+  /**
+   * How long the change feed keeps a change (D14): milliseconds or text (`"30d"`, `"P7D"`).
+   * Default 30 days. A reader that falls further behind misses what was pruned.
+   */
+  readonly changeRetention?: Duration | string
 }
 
 /** The registry: ingest inputs, answer a sender's questions, listen to what changed. */
@@ -78,7 +86,20 @@ export interface Registry {
   readonly dispatchStats: (query: { readonly appId: string; readonly dispatchId: string }) => Promise<DispatchStats | null>
   /** R14, R19: live tokens of an app last reported before `seenBefore` (ms since the epoch). */
   readonly idleTargets: (query: { readonly appId: string; readonly seenBefore: number }) => Promise<IdleTarget[]>
-  /** Listens to an event; emitted only after the store committed its cause. */
+  /**
+   * The durable change feed: every change of state (token, capability, subscription and
+   * opt-in changes, invalidations, quarantines, erasures) in commit order, each with a cursor
+   * to resume after. Every instance sharing the store sees it; a change is in it once its
+   * commit is, never before. Tokens are redacted (S2). See docs/architecture.md.
+   */
+  readonly changes: (options?: ChangesOptions) => AsyncIterable<RegistryChange>
+  /**
+   * Retention (D14): removes the feed's changes committed before `before` (ms since the
+   * epoch; default: now minus `changeRetention`). The registry also does this on its own,
+   * at most once an hour while it commits.
+   */
+  readonly pruneChanges: (options?: { readonly before?: number }) => Promise<{ readonly pruned: number }>
+  /** Listens to an event; emitted only after the store committed its cause (the same data as the feed, this instance's commits only). */
   readonly on: <K extends keyof RegistryEvents>(name: K, listener: (...args: RegistryEvents[K]) => void) => () => void
   /** The apps and resolved policies the registry runs with. */
   readonly apps: readonly (App & { readonly policy: AppPolicy })[]
@@ -106,6 +127,8 @@ export interface Registry {
 export const createRegistry = (options: RegistryOptions): Registry => {
   const config = decodeConfig(options.apps, options.policy)
   if (E.isLeft(config)) throw new RegistryConfigError(config.left)
+  const retention = decodeRetention(options.changeRetention)
+  if (E.isLeft(retention)) throw new RegistryConfigError(retention.left)
   const limits: Limits = { ...defaultLimits, ...options.limits }
   const apps = new Map(config.right.apps.map((app) => [app.appId, app]))
   const policies = new Map(config.right.apps.map((app) => [app.appId, resolvePolicy(app, config.right.policy[app.appId])]))
@@ -123,6 +146,8 @@ export const createRegistry = (options: RegistryOptions): Registry => {
   }
   const codecs = inputCodecs(limits)
   const deps: QueryDeps = { storage, catalog, apps: config.right.apps, now: () => clock.now() as Instant }
+  const bell = new CommitBell()
+  const retain = new Retention(storage, () => clock.now(), retention.right)
   const ingestDeps = {
     codecs,
     apps: catalog.app,
@@ -130,7 +155,12 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     limits,
     storage,
     emit,
-    listening: () => emitter.eventNames().length > 0,
+    committed: (events: readonly PendingEvent[]) => {
+      emit(events)
+      bell.ring()
+      retain.tick()
+    },
+    now: () => clock.now(),
     maxAttempts: options.maxCommitAttempts ?? 16,
   }
 
@@ -146,6 +176,8 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     changelog: (userId, scope) => q.changelog(deps, userId as UserId, scope),
     dispatchStats: ({ appId, dispatchId }) => q.dispatchStats(deps, appId as AppId, dispatchId as DispatchId),
     idleTargets: ({ appId, seenBefore }) => q.idleTargets(deps, appId as AppId, seenBefore as Instant),
+    changes: (changeOptions) => readChanges(storage, bell, changeOptions),
+    pruneChanges: async (pruneOptions) => ({ pruned: await retain.prune(pruneOptions?.before) }),
     on: (name, listener) => {
       emitter.on(name, listener as never)
       return () => {
@@ -153,6 +185,9 @@ export const createRegistry = (options: RegistryOptions): Registry => {
       }
     },
     apps: config.right.apps.map((app) => ({ ...app, policy: policies.get(app.appId) as AppPolicy })),
-    close: () => storage.close(),
+    close: async () => {
+      await retain.settled()
+      await storage.close()
+    },
   }
 }

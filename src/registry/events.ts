@@ -1,4 +1,4 @@
-import type { AppId, DeviceId, UserId } from '../domain/brand.js'
+import type { AppId, DeviceId, Instant, UserId } from '../domain/brand.js'
 import type { Capability } from '../domain/capability.js'
 import type { SubscriptionState } from '../domain/input.js'
 import type { EndReason, RegistrationRecord, RegistrationView, RegistryRecord, UserRecord } from '../domain/records.js'
@@ -32,6 +32,10 @@ export interface RegistryEvents {
   'token.capability_changed': [TokenEvent & { readonly from: Capability; readonly to: Capability }]
   /** R11, R12: a user's subscription state changed. */
   'subscription.changed': [{ readonly userId: UserId; readonly from: SubscriptionState; readonly to: SubscriptionState }]
+  /** R12, D3: a registration's opt-in of a user changed: its time, or `null` once it no longer counts. */
+  'optin.changed': [{ readonly appId: AppId; readonly deviceId: DeviceId; readonly userId: UserId; readonly at: Instant | null }]
+  /** `registry.erase`: a user's personal data was removed everywhere; a host that mirrors it removes its copy. */
+  'user.erased': [{ readonly userId: UserId }]
   /** S3, I11: an input was rejected and changed nothing. */
   'input.rejected': [{ readonly index: number; readonly issues: readonly Issue[] }]
 }
@@ -58,7 +62,10 @@ export const eventsOf = (
   const events: PendingEvent[] = []
   for (const record of written) {
     const before = original(recordId(record))
-    if (record.kind === 'registration') registrationEvents(before as RegistrationRecord | undefined, record, events)
+    if (record.kind === 'registration') {
+      registrationEvents(before as RegistrationRecord | undefined, record, events)
+      optInEvents(before as RegistrationRecord | undefined, record, events)
+    }
     if (record.kind === 'user') {
       const from = subscriptionOf(before as UserRecord | undefined)
       const to = subscriptionOf(record)
@@ -66,6 +73,18 @@ export const eventsOf = (
     }
   }
   return events
+}
+
+/** R12, D3: the opt-ins a registration attributes that appeared, moved in time or went away. */
+const optInEvents = (before: RegistrationRecord | undefined, after: RegistrationRecord, events: PendingEvent[]): void => {
+  const was = new Map((before?.view.optIns ?? []).map((o) => [o.userId, o.at]))
+  const is = new Map(after.view.optIns.map((o) => [o.userId, o.at]))
+  for (const userId of new Set([...was.keys(), ...is.keys()])) {
+    const at = is.get(userId) ?? null
+    if (was.get(userId) !== (at ?? undefined)) {
+      events.push({ name: 'optin.changed', payload: { appId: after.appId, deviceId: after.deviceId, userId, at } })
+    }
+  }
 }
 
 const registrationEvents = (

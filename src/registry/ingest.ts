@@ -8,6 +8,7 @@ import { decide, needs } from '../domain/decide.js'
 import type { Input } from '../domain/input.js'
 import type { Catalog } from '../domain/world.js'
 import type { CommitRefusal } from '../ports/storage.js'
+import { draftsOf } from './change-feed.js'
 import { ContentionError } from './errors.js'
 import type { PendingEvent } from './events.js'
 import { eventsOf } from './events.js'
@@ -44,8 +45,10 @@ export interface IngestDeps {
   readonly limits: Limits
   readonly storage: GuardedStorage
   readonly emit: (events: readonly PendingEvent[]) => void
-  /** Whether anyone listens; when no one does, the state diff is not computed at all. */
-  readonly listening: () => boolean
+  /** Called once a commit applied, with the events it wrote to the feed. */
+  readonly committed: (events: readonly PendingEvent[]) => void
+  /** The registry's clock: the time the feed records a commit at. */
+  readonly now: () => number
   /** Commit attempts before a batch gives up on contention. */
   readonly maxAttempts: number
 }
@@ -159,9 +162,12 @@ const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<'app
   }
   const writes = ws.writes()
   if (writes.length === 0) return 'applied'
-  const outcome = await deps.storage.commit(writes)
+  // The changes go into the feed in the same commit as the records (durable, at least once,
+  // seen by every instance); listeners of this registry get the same events once it applied.
+  const events = eventsOf((id) => ws.original(id), ws.changed())
+  const outcome = await deps.storage.commit(writes, events.length === 0 ? undefined : { changes: draftsOf(events, deps.now()) })
   if (!outcome.ok) return 'refused' in outcome ? outcome.refused : 'conflict'
-  if (deps.listening()) deps.emit(eventsOf((id) => ws.original(id), ws.changed()))
+  deps.committed(events)
   return 'applied'
 }
 
