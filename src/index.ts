@@ -12,6 +12,8 @@ export type { DispatchStats, Eligibility, IdleTarget, Profile, ReadScope, Regist
 export type { RegistryEvents, TokenEvent } from './registry/events.js'
 export type { ChangeName, ChangesOptions, RegistryChange } from './registry/change-feed.js'
 export { ContentionError, RegistryConfigError, StorageError } from './registry/errors.js'
+export { brandErrorClass, errorBrand, isPushRegistryError } from './errors/error-brand.js'
+export type { ErrorGuard, PushRegistryErrorName } from './errors/error-brand.js'
 
 export { createDispatcher } from './registry/dispatch/create-dispatcher.js'
 export type { Dispatcher, DispatcherOptions, SendRequest, UninstallRequest } from './registry/dispatch/create-dispatcher.js'

@@ -72,12 +72,55 @@ describe('packaging', () => {
     expect(out.trim()).toBe('[["kim"]]')
   })
 
+  it('recognises every exported error class across the ESM and CJS builds with is() and isPushRegistryError', () => {
+    writeFileSync(join(consumer, 'errors.cjs'), acrossBuilds)
+    const seen = JSON.parse(execFileSync('node', ['errors.cjs'], { cwd: consumer, encoding: 'utf8' })) as Record<string, boolean[]>
+    expect(Object.keys(seen).sort()).toEqual(
+      ['ApnsConfigError', 'ContentionError', 'DispatchConfigError', 'DispatchError', 'FcmConfigError', 'RegistryConfigError', 'StorageError', 'UiConfigError', 'WebPushConfigError'],
+    )
+    for (const [name, answers] of Object.entries(seen)) expect(answers, name).toEqual([false, true, true, true, true, false])
+  })
+
   it('works from CommonJS through the package name', () => {
     writeFileSync(join(consumer, 'story.cjs'), story((s) => `require('${s}')`))
     const out = execFileSync('node', ['story.cjs'], { cwd: consumer, encoding: 'utf8' })
     expect(out.trim()).toBe('[["kim"]]')
   })
 })
+
+/**
+ * One script that loads both builds, as an application with an ESM and a CJS dependency does:
+ * for every error class any entry exports, an error made by one build is not `instanceof` the
+ * other build's class, but the other build's `is()` and `isPushRegistryError` recognise it.
+ */
+const acrossBuilds = `
+const entries = ['push-registry', 'push-registry/fp', 'push-registry/memory', 'push-registry/postgres', 'push-registry/http', 'push-registry/apns', 'push-registry/fcm', 'push-registry/webpush']
+const args = { StorageError: ['read', new Error('down')], ContentionError: [16], RegistryConfigError: [[]], DispatchError: ['bad_request', 'm'], DispatchConfigError: [[]], UiConfigError: ['ui.x', 'r'], FcmConfigError: ['o', 'r'] }
+const run = async () => {
+  const esmCore = await import('push-registry')
+  const cjsCore = require('push-registry')
+  const seen = {}
+  for (const entry of entries) {
+    const esm = await import(entry)
+    const cjs = require(entry)
+    for (const [name, value] of Object.entries(esm)) {
+      if (typeof value !== 'function' || !(value.prototype instanceof Error)) continue
+      const fromEsm = new value(...(args[name] ?? ['m']))
+      const fromCjs = new cjs[name](...(args[name] ?? ['m']))
+      seen[name] = [
+        fromEsm instanceof cjs[name],
+        cjs[name].is(fromEsm),
+        value.is(fromCjs),
+        cjsCore.isPushRegistryError(fromEsm, name),
+        esmCore.isPushRegistryError(fromCjs, name),
+        cjs[name].is(new Error('m')),
+      ]
+    }
+  }
+  console.log(JSON.stringify(seen))
+}
+run()
+`
 
 /** A user of `pg` alone: PostgreSQL storage on a pool, the HTTP handler, the fp-ts view. */
 const pgUser = `
