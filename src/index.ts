@@ -2,7 +2,7 @@
  * push-registry: the server side of push registration. Which token belongs to which device,
  * app and user; what each token may receive; when a token must stop being used.
  *
- * @packageDocumentation
+ * @module push-registry
  */
 
 export { createRegistry } from './registry/create-registry.js'
@@ -26,7 +26,7 @@ export type { UninstallReport } from './registry/dispatch/uninstalls.js'
 export { DispatchConfigError, DispatchError } from './registry/dispatch/errors.js'
 
 export type { App, Platform, Provider } from './domain/app.js'
-export type { AppId, DeviceId, DispatchId, Instant, UserId } from './domain/brand.js'
+export type { AppId, Brand, DeviceId, DispatchId, Instant, UserId } from './domain/brand.js'
 export type { Capability } from './domain/capability.js'
 export { capabilityOf } from './domain/capability.js'
 export type { AnswerClass, AnswerShape } from './domain/answer.js'
@@ -42,6 +42,7 @@ export type {
   LoggedOut,
   Permission,
   PromptAnswered,
+  PromptResult,
   ProviderAnswer,
   SessionStarted,
   SubscriptionSet,
@@ -52,6 +53,7 @@ export type {
   UserChanged,
 } from './domain/input.js'
 export type { AppPolicy, Duration, OwnershipMode, PolicyOverrides, Staleness } from './domain/policy.js'
+export type { PushRegisteredFor } from './domain/liveness.js'
 export { defaultStaleness, resolvePolicy } from './domain/policy.js'
 export type {
   AmbiguousAnswer,

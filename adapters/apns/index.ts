@@ -2,7 +2,7 @@
  * `push-registry/apns`: the Apple Push Notification service provider adapter (HTTP/2,
  * token-based authentication). See `createApnsProvider` and this folder's README.
  *
- * @packageDocumentation
+ * @module push-registry/apns
  */
 export { createApnsProvider, defaultEndpoints } from './create-apns-provider.js'
 export type { ApnsProviderOptions } from './create-apns-provider.js'

@@ -1,7 +1,7 @@
 /**
  * `push-registry/fcm`: the Firebase Cloud Messaging HTTP v1 provider adapter.
  *
- * @packageDocumentation
+ * @module push-registry/fcm
  */
 
 export { createFcmProvider } from './create-fcm-provider.js'

@@ -3,7 +3,7 @@
  * on a server or PGlite embedded in the process. Both are optional peer dependencies: install
  * the one you use. See README.md next to this file.
  *
- * @packageDocumentation
+ * @module push-registry/postgres
  */
 
 export { createPostgresStorage } from './postgres-storage.js'

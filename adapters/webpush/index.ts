@@ -2,7 +2,7 @@
  * `push-registry/webpush`: the Web Push provider adapter (RFC 8030, 8291 `aes128gcm`, 8292
  * VAPID). See `createWebPushProvider` and this folder's README.
  *
- * @packageDocumentation
+ * @module push-registry/webpush
  */
 export { createWebPushProvider, localReasons } from './create-web-push-provider.js'
 export type { WebPushProviderOptions } from './create-web-push-provider.js'

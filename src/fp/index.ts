@@ -3,7 +3,7 @@
  * left side is the typed failure (`StorageError`, `ContentionError`). Derived from the Promise
  * API, so both always behave alike.
  *
- * @packageDocumentation
+ * @module push-registry/fp
  */
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import type { Registry } from '../registry/create-registry.js'
@@ -15,11 +15,12 @@ import type { ContentionError, StorageError } from '../registry/errors.js'
  */
 export type RegistryFailure = StorageError | ContentionError | Error
 
-type Operations = Omit<Registry, 'on' | 'apps' | 'exportSegment' | 'changes'>
+/** The registry's Promise-returning operations, which {@link RegistryTE} lifts (events, `apps` and the streams stay on the registry). */
+export type RegistryOperations = Omit<Registry, 'on' | 'apps' | 'exportSegment' | 'changes'>
 
 /** Each Promise-returning operation of the registry, as a function returning a `TaskEither`. */
 export type RegistryTE = {
-  readonly [K in keyof Operations]: Operations[K] extends (...args: infer A) => Promise<infer R>
+  readonly [K in keyof RegistryOperations]: RegistryOperations[K] extends (...args: infer A) => Promise<infer R>
     ? (...args: A) => TE.TaskEither<RegistryFailure, R>
     : never
 }

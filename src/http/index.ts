@@ -2,7 +2,7 @@
  * push-registry/http: the registry's HTTP surface as a Fetch handler and a `node:http`
  * listener, with no web framework.
  *
- * @packageDocumentation
+ * @module push-registry/http
  */
 export { createHttpHandler } from './create-http-handler.js'
 export type { HttpHandler, HttpHandlerOptions } from './create-http-handler.js'
