@@ -1,6 +1,6 @@
 import type { ApnsEnvironment, Clock, OutgoingPush, ProviderPort, ProviderReply } from 'push-registry'
 import { redact, systemClock } from 'push-registry'
-import type { EnvironmentChannel, Exchange } from './environment-channel.js'
+import type { EnvironmentChannel } from './environment-channel.js'
 import { createEnvironmentChannel } from './environment-channel.js'
 import { ApnsConfigError } from './errors.js'
 import { preparePush } from './push-request.js'
@@ -33,6 +33,13 @@ export interface ApnsProviderOptions extends SigningKey {
   readonly providerTokenRefreshMs?: number
   /** A connection or a stream with no answer after this long is `status: 0`; default 30 s. */
   readonly timeoutMs?: number
+  /**
+   * How long a push APNs refused unprocessed (`REFUSED_STREAM`, or above a GOAWAY's last
+   * stream id) keeps being sent again on new connections, counted from its first refusal,
+   * before it is reported as `{ status: 0, reason: 'RefusedUnprocessed' }` (transient).
+   * Default 30 s.
+   */
+  readonly resendBudgetMs?: number
 }
 
 const checkOrigin = (environment: ApnsEnvironment, origin: string): string => {
@@ -58,13 +65,15 @@ const isExpiredProviderToken = (reply: ProviderReply): boolean => reply.status =
  * One long-lived connection per environment multiplexes up to the server's
  * SETTINGS_MAX_CONCURRENT_STREAMS and queues beyond it, so a send of any size loses nothing;
  * after a GOAWAY new pushes go to a new connection, and a push the server refused unprocessed
- * is sent once more there. S4: a push's `environment` chooses the connection — `sandbox` only
+ * (it never saw it) is sent again on a new connection, first in line, until `resendBudgetMs`
+ * runs out; connections that answer nothing are reopened with a growing backoff. S4: a push's `environment` chooses the connection — `sandbox` only
  * ever goes to the sandbox endpoint, `production` or none only to production.
  *
  * Faults APNs would refuse anyway are answered locally without a request: a token that is not
  * hex (`400 BadDeviceToken`), a collapse id over 64 bytes (`400 BadCollapseId`), a body over
  * 4,096 bytes (`413 PayloadTooLarge`), a payload that is not a JSON object. `send` never throws;
- * a network failure, a reset stream or a timeout is `{ status: 0, detail }`.
+ * a network failure, a reset stream or a timeout is `{ status: 0, detail }`, and a push refused
+ * unprocessed until `resendBudgetMs` ran out is `{ status: 0, reason: 'RefusedUnprocessed', detail }`.
  *
  * @example
  * ```ts
@@ -102,6 +111,8 @@ export const createApnsProvider = (options: ApnsProviderOptions): ProviderPort =
     throw new ApnsConfigError('maxConcurrentStreams must be a positive integer')
   }
   const timeoutMs = options.timeoutMs ?? 30_000
+  const resendBudgetMs = options.resendBudgetMs ?? 30_000
+  if (!(resendBudgetMs >= 0) || !Number.isFinite(resendBudgetMs)) throw new ApnsConfigError('resendBudgetMs must be a finite number ≥ 0')
   const tokens = createProviderTokenSource(options, clock, options.providerTokenRefreshMs ?? defaultRefreshMs, log)
   const origins: Record<ApnsEnvironment, string> = {
     production: checkOrigin('production', options.endpoints?.production ?? defaultEndpoints.production),
@@ -120,6 +131,7 @@ export const createApnsProvider = (options: ApnsProviderOptions): ProviderPort =
         ca: options.tls?.ca,
         maxConcurrentStreams,
         timeoutMs,
+        resendBudgetMs,
         clock,
         log,
       })
@@ -159,23 +171,12 @@ export const createApnsProvider = (options: ApnsProviderOptions): ProviderPort =
     const target = channel(push.environment === 'sandbox' ? 'sandbox' : 'production')
     const firstToken = tokens.current()
     return new Promise<ProviderReply>((resolve) => {
-      let providerToken = firstToken
-      let resent = false
       let renewed = false
-      const settle = (outcome: Exchange): void => {
-        // Refused unprocessed (after a GOAWAY): the server never saw it, so once more is safe.
-        if (outcome.unprocessed && !resent) {
-          resent = true
-          target.exchange(request, providerToken, settle)
-          return
-        }
-        const { reply } = outcome
+      const settle = (reply: ProviderReply): void => {
         if (isExpiredProviderToken(reply) && !renewed) {
           renewed = true
-          resent = false
           log(`apns ${redact(request.token)} 403 ExpiredProviderToken: retrying once with a new provider token`)
-          providerToken = tokens.renew(firstToken)
-          target.exchange(request, providerToken, settle)
+          target.exchange(request, tokens.renew(firstToken), settle)
           return
         }
         if (reply.status !== 200) {
@@ -184,7 +185,7 @@ export const createApnsProvider = (options: ApnsProviderOptions): ProviderPort =
         }
         resolve(reply)
       }
-      target.exchange(request, providerToken, settle)
+      target.exchange(request, firstToken, settle)
     })
   }
 

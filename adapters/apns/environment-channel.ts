@@ -3,6 +3,7 @@ import { connect, constants } from 'node:http2'
 import type { Clock, ProviderReply } from 'push-registry'
 import type { ApnsRequest } from './push-request.js'
 import { maxBodyKept, replyOf } from './read-reply.js'
+import { FifoQueue, OldestFirst } from './wait-queues.js'
 
 /** How one environment's connection is made and used. */
 export interface ChannelOptions {
@@ -15,28 +16,25 @@ export interface ChannelOptions {
   readonly maxConcurrentStreams: number
   /** A connection or a stream without progress for this long fails with `status: 0`. */
   readonly timeoutMs: number
+  /**
+   * How long a push the server refused unprocessed keeps being sent again on new connections,
+   * from its first refusal, before it is reported (`status: 0`, `RefusedUnprocessed`).
+   */
+  readonly resendBudgetMs: number
   readonly clock: Clock
   readonly log: (line: string) => void
-}
-
-/** What came of one stream. */
-export interface Exchange {
-  readonly reply: ProviderReply
-  /**
-   * The server never processed the request (refused stream, or not sent because the session
-   * was going away): it is safe to send it again, once, on a fresh connection.
-   */
-  readonly unprocessed: boolean
 }
 
 /** One HTTP/2 connection to one APNs environment, shared by every push sent there. */
 export interface EnvironmentChannel {
   /**
    * Sends one request when a stream slot is free (at once, or after the pushes queued before
-   * it) and calls `done` exactly once with what came of it. Callbacks, not promises: this is
-   * the per-push hot path, and each promise hop costs as much as the rest of the adapter's work.
+   * it) and calls `done` exactly once with the answer. A request the server refused
+   * unprocessed is sent again on a new connection until `resendBudgetMs` runs out. Callbacks,
+   * not promises: this is the per-push hot path, and each promise hop costs as much as the
+   * rest of the adapter's work.
    */
-  readonly exchange: (request: ApnsRequest, providerToken: string, done: (outcome: Exchange) => void) => void
+  readonly exchange: (request: ApnsRequest, providerToken: string, done: (reply: ProviderReply) => void) => void
   readonly close: () => Promise<void>
 }
 
@@ -49,11 +47,35 @@ interface Lane {
   usable: boolean
 }
 
-/** A push waiting for a stream slot. */
+/** A push waiting for a stream slot, or on one. */
 interface Waiter {
   readonly request: ApnsRequest
   readonly providerToken: string
-  readonly done: (outcome: Exchange) => void
+  readonly done: (reply: ProviderReply) => void
+  /** Its place in the order pushes were handed to the channel. */
+  readonly seq: number
+  /** `performance.now()` of the first time the server refused it unprocessed. */
+  refusedSince: number | undefined
+  /** How many times the server refused it unprocessed. */
+  refusals: number
+}
+
+/** The local reason of a push the server refused unprocessed until the resend budget ran out. */
+export const refusedUnprocessedReason = 'RefusedUnprocessed'
+
+/**
+ * The wait before opening a connection after `fruitless` connections in a row got no answer at
+ * all (refused, closed or unreachable before answering anything): 50–100 ms, doubling up to
+ * 2.5–5 s (half fixed, half random, so that many clients do not come back in lock-step). A
+ * connection that answered anything resets it: a server that closes connections now and then
+ * (APNs does) is reconnected to at once.
+ */
+const reconnectBaseMs = 100
+const reconnectMaxMs = 5000
+const reconnectDelayMs = (fruitless: number): number => {
+  if (fruitless === 0) return 0
+  const ceiling = Math.min(reconnectMaxMs, reconnectBaseMs * 2 ** (fruitless - 1))
+  return ceiling / 2 + (Math.random() * ceiling) / 2
 }
 
 /** Node error codes are safe to report; messages could in principle quote a path, i.e. a token (S2). */
@@ -68,32 +90,6 @@ const rstNames: readonly string[] = [
   'FRAME_SIZE_ERROR', 'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM',
   'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED',
 ]
-
-/**
- * A FIFO with O(1) take: a 50,000-push send queues that many, and `Array#shift` on such
- * arrays can copy.
- */
-class WaitQueue {
-  private items: (Waiter | undefined)[] = []
-  private head = 0
-  get size(): number {
-    return this.items.length - this.head
-  }
-  push(waiter: Waiter): void {
-    this.items.push(waiter)
-  }
-  take(): Waiter | undefined {
-    if (this.head >= this.items.length) return undefined
-    const waiter = this.items[this.head]
-    this.items[this.head] = undefined
-    this.head += 1
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head)
-      this.head = 0
-    }
-    return waiter
-  }
-}
 
 /**
  * One long-lived HTTP/2 session per APNs environment, as Apple asks providers to keep.
@@ -128,35 +124,121 @@ const closeWithin = (session: ClientHttp2Session, ms: number): Promise<void> =>
 
 export const createEnvironmentChannel = (options: ChannelOptions): EnvironmentChannel => {
   const { name, origin, log } = options
-  const waiters = new WaitQueue()
+  const waiters = new FifoQueue<Waiter>()
+  /** Pushes refused unprocessed: they go out again before the waiters, oldest first. */
+  const resends = new OldestFirst<Waiter>()
+  let handed = 0
+  const queued = (): number => resends.size + waiters.size
   const sessions = new Set<ClientHttp2Session>()
   let lane: Lane | undefined
   let connecting = false
   let closed = false
+  // Reconnect backoff: connections in a row that answered nothing, and whether the latest
+  // connection's outcome is already counted in it.
+  let fruitless = 0
+  let answeredSinceOpen = 0
+  let judged = true
+  let reconnectTimer: NodeJS.Timeout | undefined
 
   const failWaiters = (reply: ProviderReply): void => {
-    for (let waiter = waiters.take(); waiter !== undefined; waiter = waiters.take()) waiter.done({ reply, unprocessed: false })
+    for (let waiter = resends.take() ?? waiters.take(); waiter !== undefined; waiter = resends.take() ?? waiters.take()) waiter.done(reply)
+  }
+
+  const outOfBudget = (waiter: Waiter, now: number): boolean =>
+    waiter.refusedSince !== undefined && now - waiter.refusedSince >= options.resendBudgetMs
+
+  /** Reports a push whose resend budget ran out: in words, since a person reads it in a report. */
+  const giveUpOn = (waiter: Waiter, now: number): void => {
+    const seconds = Math.round((now - (waiter.refusedSince ?? now)) / 100) / 10
+    waiter.done({
+      status: 0,
+      reason: refusedUnprocessedReason,
+      detail:
+        `APNs refused this push unprocessed ${waiter.refusals} time(s) over ${seconds} s (RST_STREAM REFUSED_STREAM or a GOAWAY), ` +
+        `sent again on a new connection each time; it was never delivered and is safe to send again`,
+    })
+  }
+
+  /** Pushes whose budget ran out while no connection could take them are reported now. */
+  const expireResends = (): void => {
+    const now = performance.now()
+    const keep: Waiter[] = []
+    for (let waiter = resends.take(); waiter !== undefined; waiter = resends.take()) {
+      if (outOfBudget(waiter, now)) giveUpOn(waiter, now)
+      else keep.push(waiter)
+    }
+    for (const waiter of keep) resends.push(waiter)
   }
 
   const pump = (): void => {
     // The lane is read afresh each turn: a failed `start` may have retired it.
-    while (waiters.size > 0) {
+    while (queued() > 0) {
       const current = lane
       if (current === undefined || !current.usable) {
         connectIfNeeded()
         return
       }
       if (current.active >= current.limit) return
-      const waiter = waiters.take() as Waiter
-      start(current, waiter.request, waiter.providerToken, waiter.done)
+      start(current, (resends.take() ?? waiters.take()) as Waiter)
     }
+  }
+
+  /**
+   * The server refused `waiter` unprocessed: it never saw it, so it is sent again, first in
+   * line, on a new connection (the pump opens one: the refusing lane was retired), until its
+   * budget runs out.
+   */
+  const resend = (waiter: Waiter): void => {
+    const now = performance.now()
+    waiter.refusedSince ??= now
+    waiter.refusals += 1
+    if (closed) {
+      waiter.done({ status: 0, reason: 'ProviderClosed' })
+      return
+    }
+    if (outOfBudget(waiter, now)) {
+      giveUpOn(waiter, now)
+      return
+    }
+    resends.push(waiter)
+    pump()
   }
 
   const limitOf = (settings: Settings): number => Math.max(1, Math.min(options.maxConcurrentStreams, settings.maxConcurrentStreams ?? options.maxConcurrentStreams))
 
+  /**
+   * Opens a new connection when none is usable or being opened: at once, or after the backoff
+   * when the previous connections answered nothing (no reconnect storm against a server that
+   * refuses everything).
+   */
   const connectIfNeeded = (): void => {
     if (connecting || closed) return
     connecting = true
+    if (!judged) {
+      judged = true
+      fruitless = answeredSinceOpen === 0 ? fruitless + 1 : 0
+    }
+    const delay = reconnectDelayMs(fruitless)
+    if (delay === 0) {
+      open()
+      return
+    }
+    log(`apns ${name}: ${fruitless} connection(s) in a row answered nothing; reconnecting in ${Math.round(delay)} ms`)
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined
+      if (closed) return
+      expireResends()
+      if (queued() === 0) {
+        connecting = false
+        return
+      }
+      open()
+    }, delay)
+  }
+
+  const open = (): void => {
+    judged = false
+    answeredSinceOpen = 0
     const session = connect(origin, {
       ...(options.ca === undefined ? {} : { ca: options.ca }),
       settings: { enablePush: false },
@@ -222,6 +304,14 @@ export const createEnvironmentChannel = (options: ChannelOptions): EnvironmentCh
     if (used === lane) pump()
   }
 
+  /** No new streams on `used`; it closes once its streams end (or is destroyed if it cannot). */
+  const retireLane = (used: Lane): void => {
+    if (!used.usable) return
+    used.usable = false
+    if (lane === used) lane = undefined
+    closeWithin(used.session, options.timeoutMs)
+  }
+
   // One sweep for every stream in flight instead of a timer per stream: a timer per stream
   // costs more than the rest of the adapter's per-push work.
   const started = new Map<ClientHttp2Stream, { readonly at: number; readonly lane: Lane }>()
@@ -249,10 +339,8 @@ export const createEnvironmentChannel = (options: ChannelOptions): EnvironmentCh
    */
   const abandon = (used: Lane): void => {
     if (!used.usable) return
-    used.usable = false
-    if (lane === used) lane = undefined
+    retireLane(used)
     log(`apns ${name}: a push got no answer in ${options.timeoutMs} ms; new pushes go to a new connection`)
-    closeWithin(used.session, options.timeoutMs)
     pump()
   }
   const watch = (stream: ClientHttp2Stream, used: Lane): void => {
@@ -263,20 +351,20 @@ export const createEnvironmentChannel = (options: ChannelOptions): EnvironmentCh
     }
   }
 
-  /** Opens one stream on `used` (a slot is free) and reports its outcome to `done`. */
-  function start(used: Lane, request: ApnsRequest, providerToken: string, done: (outcome: Exchange) => void): void {
+  /** Opens one stream on `used` (a slot is free) and reports its outcome to the waiter. */
+  function start(used: Lane, waiter: Waiter): void {
+    const { request, done } = waiter
     if (used.active === 0) used.session.ref()
     used.active += 1
-    request.headers['authorization'] = `bearer ${providerToken}`
+    request.headers['authorization'] = `bearer ${waiter.providerToken}`
     let stream: ClientHttp2Stream
     try {
       stream = used.session.request(request.headers)
-    } catch (error) {
+    } catch {
       // The session went away between the slot check and the request: nothing was sent.
-      used.usable = false
-      if (lane === used) lane = undefined
+      retireLane(used)
       release(used)
-      done({ reply: { status: 0, detail: codeOf(error) }, unprocessed: true })
+      resend(waiter)
       return
     }
     watch(stream, used)
@@ -299,15 +387,24 @@ export const createEnvironmentChannel = (options: ChannelOptions): EnvironmentCh
     stream.on('error', () => {})
     stream.on('close', () => {
       started.delete(stream)
-      release(used)
       if (status !== undefined && !Number.isNaN(status)) {
+        answeredSinceOpen += 1
+        release(used)
         const body = chunks === undefined ? undefined : Buffer.concat(chunks)
-        done({ reply: replyOf(status, body, retryAfter, options.clock.now()), unprocessed: false })
+        done(replyOf(status, body, retryAfter, options.clock.now()))
         return
       }
       const code = stream.rstCode
-      const detail = timedOut.has(stream) ? 'ETIMEDOUT' : `RST_STREAM ${rstNames[code ?? -1] ?? String(code)}`
-      done({ reply: { status: 0, detail }, unprocessed: code === constants.NGHTTP2_REFUSED_STREAM })
+      if (code === constants.NGHTTP2_REFUSED_STREAM && !timedOut.has(stream)) {
+        // Refused unprocessed: by the server, or by nghttp2 for a stream above a GOAWAY's last
+        // stream id. No new stream goes to a connection that refuses them.
+        retireLane(used)
+        release(used)
+        resend(waiter)
+        return
+      }
+      release(used)
+      done({ status: 0, detail: timedOut.has(stream) ? 'ETIMEDOUT' : `RST_STREAM ${rstNames[code ?? -1] ?? String(code)}` })
     })
     stream.end(request.body)
   }
@@ -315,19 +412,21 @@ export const createEnvironmentChannel = (options: ChannelOptions): EnvironmentCh
   return {
     exchange: (request, providerToken, done) => {
       if (closed) {
-        done({ reply: { status: 0, reason: 'ProviderClosed' }, unprocessed: false })
+        done({ status: 0, reason: 'ProviderClosed' })
         return
       }
+      const waiter: Waiter = { request, providerToken, done, seq: handed++, refusedSince: undefined, refusals: 0 }
       const current = lane
-      if (waiters.size === 0 && current !== undefined && current.usable && current.active < current.limit) {
-        start(current, request, providerToken, done)
+      if (queued() === 0 && current !== undefined && current.usable && current.active < current.limit) {
+        start(current, waiter)
         return
       }
-      waiters.push({ request, providerToken, done })
+      waiters.push(waiter)
       pump()
     },
     close: async () => {
       closed = true
+      if (reconnectTimer !== undefined) clearTimeout(reconnectTimer)
       failWaiters({ status: 0, reason: 'ProviderClosed' })
       await Promise.all([...sessions].map((session) => closeWithin(session, options.timeoutMs)))
     },

@@ -1,13 +1,13 @@
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import { createServer } from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
-import type { AnswerClass, AppId, ApnsEnvironment, Clock, OutgoingPush, ProviderPort, ProviderReply } from 'push-registry'
+import type { AnswerClass, AppId, ApnsEnvironment, Clock, OutgoingPush, ProviderReply } from 'push-registry'
 import { classifyAnswer, redact } from 'push-registry'
 import type { ApnsProviderOptions } from 'push-registry/apns'
 import { ApnsConfigError, createApnsProvider, localReasons } from 'push-registry/apns'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { ApnsPeer, ApnsPeerOptions, ApnsScriptedAnswer, LoopbackCertificate } from '../peers/apns/index.js'
-import { loopbackCertificate, startApnsPeer } from '../peers/apns/index.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { ApnsScriptedAnswer } from '../peers/apns/index.js'
+import { adapterBed } from './adapter-bed.js'
 
 const appId = 'ios' as AppId
 const topic = 'com.example.charlie'
@@ -35,38 +35,8 @@ const manualClock = (start: number): Clock & { advance: (ms: number) => void } =
   return { now: () => now, advance: (ms) => (now += ms) }
 }
 
-let certificate: LoopbackCertificate
-const peers: ApnsPeer[] = []
-const providers: ProviderPort[] = []
-
-const peer = async (options: ApnsPeerOptions = {}): Promise<ApnsPeer> => {
-  const started = await startApnsPeer({ certificate, ...options })
-  peers.push(started)
-  return started
-}
-
-const providerFor = (target: ApnsPeer, options: Partial<ApnsProviderOptions> = {}): ProviderPort => {
-  const credentials = target.credentials
-  if (credentials === undefined) throw new Error('the peer made no key')
-  const provider = createApnsProvider({
-    ...credentials,
-    topic,
-    endpoints: { production: target.origin },
-    tls: { ca: target.ca },
-    log: (line) => logLines.push(line),
-    ...options,
-  })
-  providers.push(provider)
-  return provider
-}
-
-beforeAll(() => {
-  certificate = loopbackCertificate()
-})
-afterEach(async () => {
-  await Promise.all(providers.splice(0).map((p) => p.close()))
-  await Promise.all(peers.splice(0).map((p) => p.close()))
-})
+const { certificate, peer, providerFor, track, closeAll } = adapterBed(topic, { log: (line) => logLines.push(line) })
+afterEach(closeAll)
 
 describe('§4: every APNs answer round-trips to its class', () => {
   const rows: readonly (readonly [string, AnswerClass['class'], ApnsScriptedAnswer])[] = [
@@ -244,10 +214,10 @@ describe('S4: environments', () => {
       ...credentials,
       topic,
       endpoints: { production: production.origin, sandbox: sandboxPeer.origin },
-      tls: { ca: certificate.cert },
+      tls: { ca: certificate().cert },
       log: (line) => logLines.push(line),
     })
-    providers.push(provider)
+    track(provider)
     const sandboxToken = newToken()
     const productionToken = newToken()
     const unspecifiedToken = newToken()
@@ -359,7 +329,7 @@ describe('connection: streams, GOAWAY, reconnection', () => {
     expect(apns.stats.sessions).toBeGreaterThanOrEqual(2)
   })
 
-  it('a GOAWAY naming an earlier last stream: pushes refused unprocessed are sent once more on a new connection, none lost or doubled', async () => {
+  it('a GOAWAY naming an earlier last stream: pushes refused unprocessed are sent again on a new connection, none lost or doubled', async () => {
     const apns = await peer({ maxConcurrentStreams: 100 })
     const provider = providerFor(apns)
     const tokens = Array.from({ length: 2000 }, newToken)
@@ -471,6 +441,8 @@ describe('configuration', () => {
       { endpoints: { production: 'https://127.0.0.1:8443', sandbox: 'https://127.0.0.1:8443/' } },
       { topic: undefined },
       { maxConcurrentStreams: 0 },
+      { resendBudgetMs: -1 },
+      { resendBudgetMs: Number.NaN },
     ]
     for (const options of bad) {
       let thrown: unknown

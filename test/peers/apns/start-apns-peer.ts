@@ -98,6 +98,14 @@ export interface ApnsPeerOptions {
   readonly maxPayloadBytes?: number
   /** The TLS certificate to serve; default a fresh self-signed one for 127.0.0.1. */
   readonly certificate?: LoopbackCertificate
+  /**
+   * After every this many requests processed on one session, a GOAWAY whose last stream id is
+   * the highest one processed: every later stream the client opened on that session is refused
+   * unprocessed (`REFUSED_STREAM`, as with `goaway: 'refuse-later'`). APNs does close
+   * connections at times of its choosing; this makes it happen all through a large send.
+   * Default: never.
+   */
+  readonly goawayEvery?: number
 }
 
 /** What a test signs provider tokens with when the peer made the key. */
@@ -126,6 +134,12 @@ export interface ApnsPeer {
   readonly stats: ApnsPeerStats
   /** Sends a GOAWAY on every open session and lets their streams finish. */
   readonly goaway: () => void
+  /**
+   * While on, every new stream is refused unprocessed (`RST_STREAM REFUSED_STREAM`, counted in
+   * `refusedStreams`) and nothing is answered: a front end that accepts connections but cannot
+   * take work. Off by default.
+   */
+  readonly refuseStreams: (on: boolean) => void
   readonly close: () => Promise<void>
 }
 
@@ -184,6 +198,8 @@ export const startApnsPeer = async (options: ApnsPeerOptions = {}): Promise<Apns
   const maxPayloadBytes = options.maxPayloadBytes ?? 4096
   const maxConcurrentStreams = options.maxConcurrentStreams ?? 1000
   const certificate = options.certificate ?? loopbackCertificate()
+  const goawayEvery = options.goawayEvery
+  let refusingAll = false
 
   const scripts = new Map<string, ApnsScriptedAnswer[]>()
   const verdicts = new Map<string, TokenVerdict>()
@@ -196,6 +212,8 @@ export const startApnsPeer = async (options: ApnsPeerOptions = {}): Promise<Apns
   const inFlight = new WeakMap<Http2Session, number>()
   /** Per session, the last stream id a `refuse-later` GOAWAY announced: later ones are refused. */
   const lastProcessed = new WeakMap<Http2Session, number>()
+  /** Per session, for `goawayEvery`: requests processed, and the highest stream id among them. */
+  const processed = new WeakMap<Http2Session, { count: number; highest: number }>()
 
   const verdictOf = (authorization: string | undefined): TokenVerdict => {
     const key = authorization ?? ''
@@ -276,14 +294,40 @@ export const startApnsPeer = async (options: ApnsPeerOptions = {}): Promise<Apns
 
   const refusedUnprocessed = (stream: ServerHttp2Stream): boolean => {
     const last = stream.session === undefined ? undefined : lastProcessed.get(stream.session)
-    if (last === undefined || (stream.id ?? 0) <= last) return false
+    if (!refusingAll && (last === undefined || (stream.id ?? 0) <= last)) return false
     stats.refusedStreams += 1
     stream.close(constants.NGHTTP2_REFUSED_STREAM)
     return true
   }
 
+  /**
+   * A GOAWAY naming `last` as the last stream processed: later streams are refused. Sent once
+   * `stream`'s answer is out, so that it reaches the client before the GOAWAY. The client
+   * closes the session when its remaining streams end; a second GOAWAY (what session.close()
+   * would send) must not follow, as its last stream id could be higher.
+   */
+  const refuseLaterThan = (session: Http2Session, stream: ServerHttp2Stream, last: number): void => {
+    lastProcessed.set(session, last)
+    stats.goaways += 1
+    stream.once('close', () => {
+      if (!session.closed && !session.destroyed) session.goaway(constants.NGHTTP2_NO_ERROR, last)
+    })
+  }
+
+  /** `goawayEvery`: counts a processed request, and closes its session after the N-th. */
+  const countProcessed = (stream: ServerHttp2Stream): void => {
+    const session = stream.session
+    if (goawayEvery === undefined || session === undefined || session.closed) return
+    const seen = processed.get(session) ?? { count: 0, highest: 0 }
+    seen.count += 1
+    seen.highest = Math.max(seen.highest, stream.id ?? 0)
+    processed.set(session, seen)
+    if (seen.count === goawayEvery) refuseLaterThan(session, stream, seen.highest)
+  }
+
   const handle = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, body: Buffer, size: number): void => {
     if (refusedUnprocessed(stream)) return
+    countProcessed(stream)
     const verdict = check(headers, body, size)
     if (!('accepted' in verdict)) {
       count(verdict.token, verdict.status, verdict.reason)
@@ -332,15 +376,7 @@ export const startApnsPeer = async (options: ApnsPeerOptions = {}): Promise<Apns
     const answerBody = next.reason === undefined ? undefined : { reason: next.reason, ...(next.timestamp === undefined ? {} : { timestamp: next.timestamp }) }
     answer(stream, next.status, answerBody, { 'apns-id': push.apnsId, ...next.headers })
     if (next.goaway === 'refuse-later' && session !== undefined && !session.closed) {
-      const last = stream.id ?? 0
-      lastProcessed.set(session, last)
-      stats.goaways += 1
-      // Sent once the answer is out, so that it reaches the client before the GOAWAY. The
-      // client closes the session when its remaining streams end; a second GOAWAY (what
-      // session.close() would send) must not follow, as its last stream id could be higher.
-      stream.once('close', () => {
-        if (!session.closed && !session.destroyed) session.goaway(constants.NGHTTP2_NO_ERROR, last)
-      })
+      refuseLaterThan(session, stream, stream.id ?? 0)
     } else if (next.goaway === true && session !== undefined) {
       closeGracefully(session)
     }
@@ -407,6 +443,9 @@ export const startApnsPeer = async (options: ApnsPeerOptions = {}): Promise<Apns
     stats,
     goaway: () => {
       for (const session of sessions) closeGracefully(session)
+    },
+    refuseStreams: (on) => {
+      refusingAll = on
     },
     close: async () => {
       const closing = new Promise<void>((resolve) => server.close(() => resolve()))
