@@ -58,6 +58,7 @@ Options:
   --checkpoint PATH     the checkpoint file (default <file>.checkpoint)
   --restart             ignore and replace an existing checkpoint, start at line 1
   --batch-size N        inputs per registry.ingest call (default 5000, at most 10000)
+  --max-line-bytes N    bytes in one line (default 1048576); a longer line is rejected
   --quiet               no progress, only the summary line
 ${configText}
   -h, --help

@@ -3,7 +3,7 @@ import { createRegistry, fixedClock, systemClock } from 'push-registry'
 import type { CliIo } from './cli-io.js'
 import type { CliConfig } from './load-config.js'
 import { loadConfig } from './load-config.js'
-import type { StoreChoice, StoreOptions } from './open-store.js'
+import type { Note, StoreChoice, StoreOptions } from './open-store.js'
 import { chooseStore, openStore } from './open-store.js'
 
 /** A registry opened for one command, with what it was opened on. */
@@ -13,14 +13,17 @@ export interface OpenRegistry {
   readonly store: StoreChoice
 }
 
+/** What a command opens a registry with: the storage options, the config file, and where slow steps are told. */
+export type RegistryOptions = StoreOptions & { readonly config?: string | undefined; readonly note?: Note | undefined }
+
 /**
  * Reads the config, then opens the storage and builds the registry on it: in that order, so a
  * bad config is reported before any connection is attempted. `now` fixes the query clock.
  */
-export const openRegistry = async (io: CliIo, options: StoreOptions & { readonly config?: string | undefined }, now?: number): Promise<OpenRegistry> => {
+export const openRegistry = async (io: CliIo, options: RegistryOptions, now?: number): Promise<OpenRegistry> => {
   const config = await loadConfig(io, options.config)
   const store = chooseStore(io, options)
-  const storage = await openStore(store)
+  const storage = await openStore(store, options.note)
   const registry = createRegistry({
     apps: config.apps,
     policy: config.policy,
@@ -33,7 +36,7 @@ export const openRegistry = async (io: CliIo, options: StoreOptions & { readonly
 /** Runs `use` on an opened registry and always closes it, even when `use` throws. */
 export const withRegistry = async <A>(
   io: CliIo,
-  options: StoreOptions & { readonly config?: string | undefined },
+  options: RegistryOptions,
   now: number | undefined,
   use: (opened: OpenRegistry) => Promise<A>,
 ): Promise<A> => {

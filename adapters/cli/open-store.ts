@@ -64,8 +64,11 @@ const optionalPackage = async <M>(name: string, load: () => Promise<M>, option: 
 
 const postgresAdapter = () => import('push-registry/postgres')
 
+/** Tells the person at the terminal what a slow step is doing (stderr), or nothing when quiet. */
+export type Note = (line: string) => void
+
 /** A SQL driver on the chosen database; its `close` releases the pool or the PGlite handle. */
-export const openDriver = async (choice: Exclude<StoreChoice, { kind: 'memory' }>): Promise<SqlDriver> => {
+export const openDriver = async (choice: Exclude<StoreChoice, { kind: 'memory' }>, note?: Note): Promise<SqlDriver> => {
   const adapter = await postgresAdapter()
   if (choice.kind === 'server') {
     const pg = await optionalPackage('pg', () => import('pg'), '--db')
@@ -76,6 +79,8 @@ export const openDriver = async (choice: Exclude<StoreChoice, { kind: 'memory' }
   }
   const { PGlite } = await optionalPackage('@electric-sql/pglite', () => import('@electric-sql/pglite'), '--data')
   let db: Awaited<ReturnType<typeof PGlite.create>>
+  // Opening a new directory takes seconds (PGlite initialises a database in it): say so.
+  note?.(`opening PGlite database ${choice.dir} …`)
   try {
     db = await PGlite.create(choice.dir)
   } catch (error) {
@@ -111,9 +116,9 @@ export const unreachable = (choice: StoreChoice, error: unknown): Error => {
  * command line's own); a server is not — deploys migrate with `push-registry migrate`, and a
  * schema that lacks migrations is an error naming that command (exit code 1).
  */
-export const openStore = async (choice: StoreChoice): Promise<StoragePort> => {
+export const openStore = async (choice: StoreChoice, note?: Note): Promise<StoragePort> => {
   if (choice.kind === 'memory') return createMemoryStorage()
-  const driver = await openDriver(choice)
+  const driver = await openDriver(choice, note)
   const adapter = await postgresAdapter()
   try {
     if (choice.kind === 'server') {
@@ -125,6 +130,8 @@ export const openStore = async (choice: StoreChoice): Promise<StoragePort> => {
       }
       return await adapter.createPostgresStorage({ driver, schema: choice.schema, migrate: false })
     }
+    const pending = await pendingMigrations(driver, choice.schema)
+    if (pending.length > 0) note?.(`migrating schema ${choice.schema}: ${pending.length} migration(s) …`)
     return await adapter.createPostgresStorage({ driver, schema: choice.schema, sharedAcrossProcesses: false })
   } catch (error) {
     await driver.close().catch(() => undefined)

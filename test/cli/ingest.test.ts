@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Workspace } from './support.js'
 import { apnsToken, capture, iosSession, jsonl, parseNdjson, workspace } from './support.js'
@@ -94,6 +94,51 @@ describe('push-registry ingest (memory store)', () => {
     expect(result.stderr).toMatch(/2 accepted, 0 rejected; this run 2 inputs .* stopped after line 2 \(the memory store kept nothing\)/)
   })
 
+  it('S3: a line over the 1 MiB default is a rejected line with its number and a short prefix, never copied whole; the lines after it are applied', async () => {
+    ws = workspace()
+    const long = { ...iosSession(2), deviceId: 'x'.repeat(20 * 1024 * 1024) }
+    ws.write('in.jsonl', jsonl([iosSession(1), long, iosSession(3)]))
+    const result = await ws.run(['ingest', 'in.jsonl', '--quiet'])
+    expect(result.code).toBe(3)
+    expect(result.stderr).toMatch(/ingest: 2 accepted, 1 rejected/)
+    expect(statSync(ws.path('in.jsonl.rejected.jsonl')).size).toBeLessThan(1024)
+    const bytes = Buffer.byteLength(JSON.stringify(long))
+    expect(rejectsOf(ws.path('in.jsonl.rejected.jsonl'))).toEqual([
+      {
+        line: 2,
+        issues: [{ path: 'line', rule: 'S3', message: `is ${bytes.toLocaleString('en-US')} bytes long; a line holds at most 1,048,576 bytes (--max-line-bytes)` }],
+        prefix: JSON.stringify(long).slice(0, 64),
+      },
+    ])
+  })
+
+  it('S3: --max-line-bytes sets the limit; a line at the limit is read, one byte over is rejected', async () => {
+    ws = workspace()
+    const first = JSON.stringify(iosSession(1))
+    const second = JSON.stringify(iosSession(2))
+    ws.write('in.jsonl', `${first}\r\n${second} \n${JSON.stringify(iosSession(3))}\n`)
+    const result = await ws.run(['ingest', 'in.jsonl', '--quiet', '--max-line-bytes', String(first.length)])
+    expect(result.code).toBe(3)
+    expect(rejectsOf(ws.path('in.jsonl.rejected.jsonl')).map((r) => [r.line, r.issues[0]?.message])).toEqual([[2, `is ${second.length + 1} bytes long; a line holds at most ${first.length} bytes (--max-line-bytes)`]])
+    expect(result.stderr).toMatch(/ingest: 2 accepted, 1 rejected/)
+    const bad = await ws.run(['ingest', 'in.jsonl', '--max-line-bytes', '0'])
+    expect(bad.code).toBe(2)
+  })
+
+  it('S3: a 520 MiB line (over the longest string V8 can build) is rejected while read, and the valid lines after it are applied', async () => {
+    ws = workspace()
+    const path = ws.path('huge.jsonl')
+    // A sparse file: 520 MiB of NUL bytes as line 1 take no disk, then valid lines.
+    const fd = openSync(path, 'w')
+    ftruncateSync(fd, 520 * 1024 * 1024)
+    writeSync(fd, `\n${jsonl([iosSession(1), iosSession(2)])}`, 520 * 1024 * 1024)
+    closeSync(fd)
+    const result = await ws.run(['ingest', 'huge.jsonl', '--quiet'])
+    expect(result.stderr).toMatch(/ingest: 2 accepted, 1 rejected/)
+    expect(result.code).toBe(3)
+    expect(rejectsOf(ws.path('huge.jsonl.rejected.jsonl'))).toEqual([{ line: 1, issues: [expect.objectContaining({ path: 'line', rule: 'S3' })], prefix: '\u0000'.repeat(64) }])
+  })
+
   it('a missing input file is a runtime failure (exit 1)', async () => {
     ws = workspace()
     const result = await ws.run(['ingest', 'missing.jsonl'])
@@ -142,6 +187,25 @@ describe('push-registry ingest --data (resumable)', () => {
     expect(exported.code).toBe(0)
     const ids = parseNdjson(exported.stdout).map((e) => (e as { external_id: string }).external_id)
     expect(ids.sort()).toEqual(['u10', 'u2', 'u4', 'u5', 'u6', 'u7', 'u9', 'zoë-ünïcødé-😀'].sort())
+  })
+
+  it('says what it is doing before the first progress line: opening the PGlite directory, migrating a new one (not under --quiet)', async () => {
+    ws = workspace()
+    ws.write('in.jsonl', jsonl([iosSession(1)]))
+    const stderr = capture()
+    const opened = stderr.waitFor(/ingest: opening PGlite database \S+db …\n/)
+    const migrating = stderr.waitFor(/ingest: migrating schema push_registry: \d+ migration\(s\) …\n/)
+    const running = ws.run(['ingest', 'in.jsonl', '--data', 'db'], { stderr })
+    // Both are written while the store opens, before anything is read from the file.
+    expect((await opened).index).toBeLessThan((await migrating).index)
+    const first = await running
+    expect(first.code).toBe(0)
+    expect(first.stderr.indexOf('migrating')).toBeLessThan(first.stderr.indexOf('ingest: 1 accepted'))
+    const again = await ws.run(['ingest', 'in.jsonl', '--data', 'db', '--restart'])
+    expect(again.stderr).toMatch(/ingest: opening PGlite database/)
+    expect(again.stderr).not.toMatch(/migrating/)
+    const quiet = await ws.run(['ingest', 'in.jsonl', '--data', 'db', '--restart', '--quiet'])
+    expect(quiet.stderr).not.toMatch(/opening/)
   })
 
   it('--restart ignores the checkpoint and starts again at line 1 (re-applying is harmless, I9)', async () => {

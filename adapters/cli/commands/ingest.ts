@@ -10,7 +10,7 @@ import type { CliIo } from '../cli-io.js'
 import { say } from '../cli-io.js'
 import type { ExitCode } from '../exit-codes.js'
 import { exitCodes } from '../exit-codes.js'
-import { readLines } from '../line-reader.js'
+import { defaultMaxLineBytes, readLines } from '../line-reader.js'
 import { withRegistry } from '../open-registry.js'
 import { chooseStore, describeStore } from '../open-store.js'
 import { expectPositionals, integerOption, parseOptions, registryOptions } from '../parse-options.js'
@@ -22,6 +22,7 @@ const options = {
   checkpoint: { type: 'string' },
   restart: { type: 'boolean' },
   'batch-size': { type: 'string' },
+  'max-line-bytes': { type: 'string' },
   quiet: { type: 'boolean' },
   // Hidden: stops after N committed batches, as an interruption would; for tests of resuming.
   'max-batches': { type: 'string' },
@@ -31,8 +32,10 @@ const options = {
 export interface RejectedLine {
   readonly line: number
   readonly issues: readonly Issue[]
-  /** The input as read; absent when the line is not JSON. */
+  /** The input as read; absent when the line is not JSON or too long. */
   readonly input?: unknown
+  /** The first bytes of a line over `--max-line-bytes`, to find it by (never the whole line). */
+  readonly prefix?: string
 }
 
 interface Totals {
@@ -41,6 +44,16 @@ interface Totals {
 }
 
 const notJson: readonly Issue[] = [{ path: 'line', rule: 'S3', message: 'is not valid JSON' }]
+
+/** The largest `--max-line-bytes`: V8's longest string is about 512 Mi characters. */
+const maxLineBytesLimit = 256 * 1024 * 1024
+
+/** S3: a line over the limit is rejected as it is read, never parsed or kept. */
+const tooLong = (bytes: number, max: number): Issue => ({
+  path: 'line',
+  rule: 'S3',
+  message: `is ${bytes.toLocaleString('en-US')} bytes long; a line holds at most ${max.toLocaleString('en-US')} bytes (--max-line-bytes)`,
+})
 
 /** The batch index in a path (`inputs[41].token`) means nothing in a file: the line number says where. */
 const pathInLine = (issue: Issue): Issue => ({ ...issue, path: issue.path.replace(/^inputs\[\d+\]/, 'input') })
@@ -56,6 +69,7 @@ export const ingestCommand = async (args: readonly string[], io: CliIo): Promise
   expectPositionals('ingest', positionals, ['file.jsonl'])
   const file = resolve(io.cwd, positionals[0] as string)
   const batchSize = integerOption('ingest', 'batch-size', values['batch-size'], 5000, 1, defaultLimits.maxBatchSize)
+  const maxLineBytes = integerOption('ingest', 'max-line-bytes', values['max-line-bytes'], defaultMaxLineBytes, 1, maxLineBytesLimit)
   const maxBatches = integerOption('ingest', 'max-batches', values['max-batches'], Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER)
   const rejectsPath = resolve(io.cwd, values.rejects ?? `${file}.rejected.jsonl`)
   const checkpointPath = resolve(io.cwd, values.checkpoint ?? `${file}.checkpoint`)
@@ -70,11 +84,12 @@ export const ingestCommand = async (args: readonly string[], io: CliIo): Promise
   else if (resumable) from = await usableCheckpoint(checkpointPath, file, store, size)
   else if (await exists(checkpointPath)) say(io, `ingest: the store is in memory, so the checkpoint ${checkpointPath} is ignored`)
 
-  return withRegistry(io, values, undefined, async ({ registry }) => {
+  const note = values.quiet === true ? undefined : (line: string) => say(io, `ingest: ${line}`)
+  return withRegistry(io, { ...values, note }, undefined, async ({ registry }) => {
     const rejects = await openRejects(rejectsPath, from?.rejectsBytes ?? null)
     try {
       if (from !== null) say(io, `ingest: resuming after line ${from.line.toLocaleString('en-US')} (checkpoint ${checkpointPath})`)
-      const run = await ingestLines({ io, registry, file, size, from, batchSize, maxBatches, rejects, quiet: values.quiet === true, store, checkpointPath: resumable ? checkpointPath : null })
+      const run = await ingestLines({ io, registry, file, size, from, batchSize, maxLineBytes, maxBatches, rejects, quiet: values.quiet === true, store, checkpointPath: resumable ? checkpointPath : null })
       const seconds = run.ms / 1000
       const rate = run.inputs / Math.max(seconds, 1e-3)
       const after = run.lastLine.toLocaleString('en-US')
@@ -139,6 +154,7 @@ interface IngestRun {
   readonly size: number
   readonly from: Checkpoint | null
   readonly batchSize: number
+  readonly maxLineBytes: number
   readonly maxBatches: number
   readonly rejects: FileHandle
   readonly quiet: boolean
@@ -209,10 +225,16 @@ const ingestLines = async (run: IngestRun): Promise<RunResult> => {
   }
 
   let stoppedEarly = false
-  for await (const line of readLines(run.file, startOffset, lastLine + 1)) {
+  for await (const line of readLines(run.file, { start: startOffset, firstNumber: lastLine + 1, maxLineBytes: run.maxLineBytes })) {
     lines++
     lastLine = line.number
     offset = line.end
+    if (line.kind === 'too long') {
+      inputs++
+      pending.push({ line: line.number, issues: [tooLong(line.bytes, run.maxLineBytes)], prefix: line.prefix })
+      totals.rejected++
+      continue
+    }
     if (line.text.trim() === '') continue
     inputs++
     let input: unknown

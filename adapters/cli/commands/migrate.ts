@@ -19,7 +19,7 @@ export const migrateCommand = async (args: readonly string[], io: CliIo): Promis
   expectPositionals('migrate', positionals, [])
   const choice = chooseStore(io, values)
   if (choice.kind === 'memory') throw usageError('migrate: give --db URL or --data DIR (the memory store has no schema)')
-  const driver = await openDriver(choice)
+  const driver = await openDriver(choice, (line) => say(io, `migrate: ${line}`))
   try {
     const { migrate, migrations } = await import('push-registry/postgres')
     let applied: string[]

@@ -35,7 +35,7 @@ export const serveCommand = async (args: readonly string[], io: CliIo): Promise<
   const port = integerOption('serve', 'port', values.port ?? io.env['PORT'], 8080, 0, 65_535)
   const host = values.host ?? '127.0.0.1'
   const graceSeconds = secondsOption('serve', 'grace-period', values['grace-period'], defaultGraceSeconds, 3600)
-  const { registry, config, store } = await openRegistry(io, values)
+  const { registry, config, store } = await openRegistry(io, { ...values, note: (line) => say(io, `serve: ${line}`) })
   try {
     if (Object.keys(config.keys).length === 0) {
       throw usageError(`serve: no API key configured: add "keys": { "<appId>": "<secret>" } to ${config.path} or set PUSH_REGISTRY_KEYS`)
