@@ -2,7 +2,7 @@ import * as t from 'io-ts'
 import type { AppId, DeviceId, DispatchId, UserId } from '../domain/brand.js'
 import type { Input, Permission, PromptResult, SubscriptionState } from '../domain/input.js'
 import type { PushToken, WebPushSubscription } from '../domain/token.js'
-import { endpointProblem } from './endpoint.js'
+import { canonicalEndpoint } from './endpoint.js'
 import { ruleMessage } from './issue.js'
 import type { Limits } from './limits.js'
 import { boundedInteger, boundedString, InstantFromIso, isStorableText, oneOf, orNull } from './primitives.js'
@@ -25,8 +25,13 @@ export const inputCodecs = (limits: Limits) => {
         return t.failure(u, c, ruleMessage('S3', `must be at most ${limits.maxTokenLength} characters (got ${u.length})`))
       }
       if (!isStorableText(u)) return t.failure(u, c, ruleMessage('S3', 'must be well-formed text without NUL characters'))
-      const problem = endpointProblem(u, limits.webPushHosts)
-      return problem === null ? t.success(u) : t.failure(u, c, ruleMessage('S1', problem))
+      // S1, I2: stored, identified and handed out in its canonical spelling only.
+      const check = canonicalEndpoint(u, limits.webPushHosts)
+      if ('problem' in check) return t.failure(u, c, ruleMessage('S1', check.problem))
+      if (check.endpoint.length > limits.maxTokenLength) {
+        return t.failure(u, c, ruleMessage('S3', `must be at most ${limits.maxTokenLength} characters once canonical (got ${check.endpoint.length})`))
+      }
+      return t.success(check.endpoint)
     },
     (a) => a,
   )

@@ -14,7 +14,9 @@ export type PushToken = string | WebPushSubscription
 
 /**
  * What makes two tokens the same token inside one app (R1, I2): the string itself, or the
- * endpoint of a Web Push subscription (its keys may be re-issued for the same endpoint).
+ * endpoint of a Web Push subscription (its keys may be re-issued for the same endpoint). The
+ * boundary hands endpoints over in their canonical spelling (`canonicalEndpoint`, S1, D13), so
+ * every spelling of one subscription has one key.
  */
 export type TokenKey = Brand<string, 'TokenKey'>
 

@@ -1,6 +1,8 @@
+import { parse } from 'node:url'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { defaultLimits } from 'push-registry'
-import { endpointProblem } from '../../src/codecs/endpoint.js'
+import { canonicalEndpoint, endpointProblem } from '../../src/codecs/endpoint.js'
 
 const allowed = defaultLimits.webPushHosts
 const problem = (endpoint: string): string | null => endpointProblem(endpoint, allowed)
@@ -63,4 +65,67 @@ describe('endpointProblem (S1, D13)', () => {
     expect(endpointProblem('https://push.example.org/x', ['push.example.org'])).toBeNull()
     expect(endpointProblem('https://fcm.googleapis.com/x', ['push.example.org'])).not.toBeNull()
   })
+})
+
+describe('canonicalEndpoint (S1, D13, I2)', () => {
+  const canonical = (endpoint: string): string | null => {
+    const check = canonicalEndpoint(endpoint, allowed)
+    return 'endpoint' in check ? check.endpoint : null
+  }
+
+  it('I2, D13: every spelling the URL standard resolves to one endpoint has one canonical form', () => {
+    for (const spelling of [
+      'https://fcm.googleapis.com/fcm/send/abc',
+      'https://FCM.GoogleAPIs.com/fcm/send/abc',
+      'HTTPS://fcm.googleapis.com/fcm/send/abc',
+      'https://fcm.googleapis.com:443/fcm/send/abc',
+      'https:fcm.googleapis.com/fcm/send/abc',
+      'https:/fcm.googleapis.com/fcm/send/abc',
+      'https:\\\\fcm.googleapis.com\\fcm\\send\\abc',
+      'https://fcm%2Egoogleapis%2Ecom/fcm/send/abc',
+      'https://fcm.googleapis.com./fcm/send/abc',
+      'https://fcm.googleapis.com/fcm/send/abc#fragment',
+      ' https://fcm.googleapis.com/fcm/send/abc\t',
+      'https://fcm.googleapis.com/fcm/./x/../send/abc',
+      'https://\uff46\uff43\uff4d.googleapis.com/fcm/send/abc',
+    ]) {
+      expect(canonical(spelling), JSON.stringify(spelling)).toBe('https://fcm.googleapis.com/fcm/send/abc')
+    }
+  })
+
+  it('S1: the query is part of the endpoint; the canonical form keeps it', () => {
+    expect(canonical('https://wns2-par02p.notify.windows.com/w/?token=abc')).toBe('https://wns2-par02p.notify.windows.com/w/?token=abc')
+  })
+
+  it('S1: what is refused has no canonical form, with the reason', () => {
+    expect(canonicalEndpoint('https://fcm.googleapis.com@evil.example/x', allowed)).toEqual({ problem: 'must not carry user info' })
+    expect(canonicalEndpoint('https://evil.example/x', allowed)).toEqual({ problem: 'must point at an allow-listed push service' })
+    expect(canonicalEndpoint('//fcm.googleapis.com/x', allowed)).toEqual({ problem: 'must be an absolute URL' })
+  })
+
+  // Hostile spellings of allowed endpoints: mostly accepted, so that the property says something.
+  const spelling = fc
+    .tuple(
+      fc.constantFrom('https:', 'HTTPS:', 'hTtPs:', ' https:'),
+      fc.constantFrom('', '/', '//', '\\', '\\\\', '/\\', '//\t', '\\/'),
+      fc.constantFrom('', '', '', 'a@', ':@'),
+      fc.constantFrom('fcm.googleapis.com', 'FCM.GoogleAPIs.com', 'fcm%2Egoogleapis%2Ecom', 'fcm.googleapis.com.', 'fcm\uff0egoogleapis.com', 'web.push.apple.com', 'a.notify.windows.com', 'fcm.googleapis.com%2Eevil.example', 'evil.example'),
+      fc.constantFrom('', '', ':443', ':0443', ':8443'),
+      fc.array(fc.constantFrom('/', '\\', 'x', '..', '.', '%2F', '%5C', '@', 'evil.example', '?', '#', '%2E', ' ', '\t', ';', ':', '//', '%40'), { maxLength: 10 }),
+    )
+    .map(([scheme, sep, userinfo, host, port, path]) => `${scheme}${sep}${userinfo}${host}${port}${path.join('')}`)
+
+  it('S1, I2: whatever the spelling, an accepted endpoint is canonical once: idempotent, on an allowed host for the WHATWG parser and for the legacy url.parse', () =>
+    fc.assert(
+      fc.property(spelling, (raw) => {
+        const once = canonical(raw)
+        if (once === null) return
+        expect(canonical(once)).toBe(once)
+        expect(new URL(once).href).toBe(once)
+        const host = new URL(once).hostname
+        expect(endpointProblem(`https://${host}/`, allowed)).toBeNull()
+        expect(parse(once).hostname).toBe(host)
+      }),
+      { numRuns: 2000 },
+    ))
 })
