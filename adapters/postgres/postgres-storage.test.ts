@@ -2,6 +2,7 @@ import type { AppId, DeviceId, Instant, RegistrationRecord, StoragePort, TokenKe
 import { recordId } from 'push-registry'
 import type { SqlDriver } from 'push-registry/postgres'
 import { createPostgresStorage, migrate, pgDriver, pgliteDriver } from 'push-registry/postgres'
+import { migrations } from './migrations.js'
 import { describeStorageConformance } from 'push-registry/testing'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
@@ -94,18 +95,21 @@ const withCounted = async (
   }
 }
 
+/** Every shipped migration, in order: a new migration needs no edit here. */
+const versions = migrations.map((m) => m.version)
+
 const databases: TestDatabase[] = serverUrl === undefined ? ['pglite'] : ['pglite', 'server']
 
 describe.each(databases)('createPostgresStorage on %s', (where) => {
   describe('migrations', () => {
-    it('migrate applies 001 once; a second run applies nothing', async () => {
+    it('migrate applies every migration once; a second run applies nothing', async () => {
       const schema = freshSchema()
       const driver = await sharedDriver(where)
       try {
-        expect(await migrate(driver, { schema })).toEqual({ applied: ['001'] })
+        expect(await migrate(driver, { schema })).toEqual({ applied: versions })
         expect(await migrate(driver, { schema })).toEqual({ applied: [] })
-        const { rows } = await driver.query<{ version: string }>(`SELECT version FROM "${schema}".schema_migrations`)
-        expect(rows).toEqual([{ version: '001' }])
+        const { rows } = await driver.query<{ version: string }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)
+        expect(rows).toEqual(versions.map((version) => ({ version })))
       } finally {
         await driver.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
       }
@@ -118,7 +122,7 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
       const drivers = where === 'server' ? pools.map((p) => pgDriver(p)) : [pgliteDriver(await sharedPglite()), pgliteDriver(await sharedPglite())]
       try {
         const results = await Promise.all([...drivers, ...drivers].map((driver) => migrate(driver, { schema })))
-        expect(results.flatMap((r) => r.applied)).toEqual(['001'])
+        expect(results.flatMap((r) => r.applied).sort()).toEqual(versions)
         const store = await createPostgresStorage({ driver: drivers[0] as SqlDriver, schema, migrate: false })
         expect(await store.commit([{ record: registration('ios', 'phone-1'), expectedVersion: 0 }])).toEqual({ ok: true })
       } finally {
