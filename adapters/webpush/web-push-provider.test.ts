@@ -280,6 +280,17 @@ describe('createWebPushProvider against the loopback Web Push peer', () => {
     expect(reply.detail).not.toContain(subscription.endpoint)
   })
 
+  it('S2: an endpoint spelled with backslashes is logged by its parsed host; its path never shows', async () => {
+    const subscription = subscribe([{ status: 410 }])
+    const { origin, pathname } = new URL(subscription.endpoint)
+    const spelled = `${origin}${pathname.split('/').join('\\')}`
+    const reply = await send({ ...subscription, endpoint: spelled })
+    expect(reply.status).toBe(410)
+    const line = logLines.at(-1) ?? ''
+    expect(line).toMatch(new RegExp(`^webpush ${peer.hostname.replace(/\./g, '\\.')}/…\\S{4} answered 410`))
+    expect(line).not.toContain(pathname.split('/').at(-1))
+  })
+
   it.each([
     ['an unknown kind', { kind: 'loud' }],
     ['a subscription without keys', { token: { endpoint: 'https://push.test/push/abcdefghijklmnopqr' } }],
