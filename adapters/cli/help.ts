@@ -147,9 +147,15 @@ subscriptions, GET /healthz) on node:http. SIGINT or SIGTERM closes the server, 
 most the grace period for the requests in flight, closes the connections that remain, and
 closes the storage.
 
-API keys: "keys": { "<appId>": "<secret>" } in the config file, or the same JSON object in
-env PUSH_REGISTRY_KEYS (which replaces the file's). A key may write inputs for its app; any
-key may read. At least one key is required.
+API keys: "appKeys": { "<appId>": "<secret>" } in the config file (its former name "keys" is
+still read), or the same JSON object in env PUSH_REGISTRY_KEYS (which replaces the file's).
+At least one key is required. A key writes inputs for its app and reads only that app's
+registrations, exports and profiles (docs/http.md); one secret given to several apps serves
+them all.
+
+Profile page: "ui": { "operators": { "<name>": "<secret>" }, "sessionSecret": "<32+ chars>" }
+in the config file, or env PUSH_REGISTRY_UI, mounts the support staff's page at /ui
+(docs/profile-page.md). Without it there is no page.
 
 Options:
   --port N              TCP port (default 8080; env PORT); 0 picks a free one

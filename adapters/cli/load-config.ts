@@ -19,7 +19,9 @@ export interface CliConfig {
   readonly ui?: UiOptions
 }
 
-const topLevel = ['$schema', 'apps', 'policy', 'keys', 'ui']
+// `keys` is the former name of `appKeys`, still read: it named the opposite shape of the
+// handler's `keys` (secret → apps), so the file's field got a name of its own.
+const topLevel = ['$schema', 'apps', 'policy', 'appKeys', 'keys', 'ui']
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
 
@@ -41,7 +43,7 @@ const coreIssues = (apps: unknown, policy: unknown): readonly Issue[] => {
   }
 }
 
-/** `keys: { appId: secret }` turned around, secrets shared by several apps merged; values never echoed (S2). */
+/** `appKeys: { appId: secret }` turned around into the handler's `keys`, secrets shared by several apps merged; values never echoed (S2). */
 const keysOf = (raw: unknown, where: string, apps: readonly string[]): { keys: ApiKeys; issues: Issue[] } => {
   if (raw === undefined) return { keys: {}, issues: [] }
   if (!isRecord(raw)) return { keys: {}, issues: [{ path: where, rule: 'S3', message: 'must be an object { "<appId>": "<secret>" }' }] }
@@ -90,10 +92,10 @@ export const loadConfig = async (io: CliIo, option: string | undefined): Promise
   } catch {
     throw usageError(`config ${path} is not valid JSON`)
   }
-  if (!isRecord(raw)) throw usageError(describe(path, [{ path: '(root)', rule: 'S3', message: 'must be an object { apps, policy?, keys? }' }]))
+  if (!isRecord(raw)) throw usageError(describe(path, [{ path: '(root)', rule: 'S3', message: 'must be an object { apps, policy?, appKeys?, ui? }' }]))
   const issues: Issue[] = Object.keys(raw)
     .filter((k) => !topLevel.includes(k))
-    .map((k) => ({ path: k, rule: 'S3', message: 'is not a known option (apps, policy, keys, ui)' }))
+    .map((k) => ({ path: k, rule: 'S3', message: 'is not a known option (apps, policy, appKeys, ui)' }))
   issues.push(...coreIssues(raw['apps'], raw['policy']))
   const appIds = Array.isArray(raw['apps']) ? raw['apps'].flatMap((a: unknown) => (isRecord(a) && typeof a['appId'] === 'string' ? [a['appId']] : [])) : []
   const envKeys = io.env['PUSH_REGISTRY_KEYS']
@@ -106,7 +108,9 @@ export const loadConfig = async (io: CliIo, option: string | undefined): Promise
       parsed = null
     }
     keys = keysOf(parsed, 'env PUSH_REGISTRY_KEYS', appIds)
-  } else keys = keysOf(raw['keys'], 'keys', appIds)
+  } else if (raw['appKeys'] !== undefined && raw['keys'] !== undefined) {
+    keys = { keys: {}, issues: [{ path: 'keys', rule: 'S3', message: 'is the former name of appKeys: give only appKeys' }] }
+  } else keys = raw['appKeys'] !== undefined ? keysOf(raw['appKeys'], 'appKeys', appIds) : keysOf(raw['keys'], 'keys', appIds)
   issues.push(...keys.issues)
   const envUi = io.env['PUSH_REGISTRY_UI']
   let parsedUi: unknown = raw['ui']

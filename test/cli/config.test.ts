@@ -40,6 +40,14 @@ describe('push-registry config', () => {
     expect(stderr).not.toContain('"short"')
   })
 
+  it('S3: appKeys is checked like keys, its former name; giving both is exit 2 naming the former', async () => {
+    expect(await bad({ apps, appKeys: { ios: 'short' } })).toMatch(/appKeys\.ios \(S3\) must be a secret of at least 16 characters/)
+    expect(await bad({ apps, appKeys: { web: '0123456789abcdef0' } })).toMatch(/appKeys\.web \(R4\) names an app that is not configured/)
+    const both = await bad({ apps, appKeys: { ios: '0123456789abcdef0' }, keys: { ios: '0123456789abcdef1' } })
+    expect(both).toMatch(/keys \(S3\) is the former name of appKeys: give only appKeys/)
+    expect(both).not.toContain('0123456789abcdef')
+  })
+
   it('a missing config file is exit 2 saying where it looked and how to give one', async () => {
     ws = workspace()
     const result = await ws.run(['purge', '--config', 'elsewhere.json'])

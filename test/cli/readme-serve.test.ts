@@ -39,7 +39,7 @@ describe('README, Serve it', () => {
   it('serves /healthz and the inputs and profile routes from the sources, and stops on Ctrl-C', async () => {
     const configPath = join(dir, 'push-registry.json')
     writeFileSync(configPath, config)
-    const secret = Object.values((JSON.parse(config) as { keys: Record<string, string> }).keys)[0] ?? ''
+    const secret = Object.values((JSON.parse(config) as { appKeys: Record<string, string> }).appKeys)[0] ?? ''
     const child = spawn('npm', argsOf(serveLine, configPath), { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     const exited = new Promise<void>((done) => child.once('exit', () => done()))

@@ -32,6 +32,15 @@ describe('push-registry usage', () => {
     expect((await ws.run(['ingest', '--help'])).stdout).toMatch(/nothing persists/)
   })
 
+  it('I8: serve --help says a key reads only its app, names appKeys, and tells how to mount the profile page', async () => {
+    ws = workspace()
+    const help = (await ws.run(['serve', '--help'])).stdout
+    expect(help).not.toMatch(/any key may read/)
+    expect(help).toMatch(/reads only that app's/)
+    expect(help).toContain('"appKeys": { "<appId>": "<secret>" }')
+    expect(help).toMatch(/"ui": \{ "operators"[\s\S]*\/ui/)
+  })
+
   it('a bare push-registry shows the help with exit 2', async () => {
     ws = workspace()
     const result = await ws.run([])

@@ -38,7 +38,7 @@ export const serveCommand = async (args: readonly string[], io: CliIo): Promise<
   const { registry, config, store } = await openRegistry(io, { ...values, note: (line) => say(io, `serve: ${line}`) })
   try {
     if (Object.keys(config.keys).length === 0) {
-      throw usageError(`serve: no API key configured: add "keys": { "<appId>": "<secret>" } to ${config.path} or set PUSH_REGISTRY_KEYS`)
+      throw usageError(`serve: no API key configured: add "appKeys": { "<appId>": "<secret>" } to ${config.path} or set PUSH_REGISTRY_KEYS`)
     }
     const handler = buildHandler(config.path, {
       registry,
