@@ -29,7 +29,7 @@ export const decodeInput = (
     if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(codecs, type)) {
       return E.left([{ path: `${path}.type`, rule: 'S3', message: `must be one of ${Object.keys(codecs).join(', ')}` }])
     }
-    const codec = codecs[type as Input['type']]
+    const codec = codecs[type as keyof InputCodecs]
     const decoded = codec.decode(u)
     if (E.isLeft(decoded)) return E.left(issuesOf(decoded.left, path))
     const issues = appIssues(decoded.right as Input, apps, path)

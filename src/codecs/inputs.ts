@@ -119,7 +119,8 @@ export const inputCodecs = (limits: Limits) => {
       },
       {},
     ),
-  } satisfies { readonly [K in Input["type"]]: t.Decoder<unknown, Extract<Input, { type: K }>> }
+    // `user_erased` is written by `registry.erase`, never accepted from outside.
+  } satisfies { readonly [K in Exclude<Input["type"], 'user_erased'>]: t.Decoder<unknown, Extract<Input, { type: K }>> }
 }
 
 export type InputCodecs = ReturnType<typeof inputCodecs>

@@ -102,6 +102,15 @@ export interface DeliveryReported extends OnDevice {
   readonly event: 'received' | 'opened'
 }
 
+/**
+ * Not an input a client sends: the mark `registry.erase` leaves on a registration where it
+ * removed a user (their ids in the facts became `erasedUser`). From its time on, a live token
+ * whose owners were all erased ends, with reason `erased`.
+ */
+export interface UserErased extends OnDevice {
+  readonly type: 'user_erased'
+}
+
 /** The inputs that are facts about one `(appId, deviceId)` and live on its registration. */
 export type DeviceFact =
   | SessionStarted
@@ -110,6 +119,7 @@ export type DeviceFact =
   | UserChanged
   | LoggedOut
   | Uninstalled
+  | UserErased
 
 /** Every input the registry accepts, already decoded and validated. */
 export type Input =

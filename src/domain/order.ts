@@ -30,6 +30,8 @@ const typeRank: Readonly<Record<Input['type'], number>> = {
   user_attributes: 7,
   provider_answer: 8,
   delivery_reported: 9,
+  // An erasure applies to everything at its time, so it comes last.
+  user_erased: 10,
 }
 
 /** JSON with keys in sorted order at every depth: equal content gives an equal string. */

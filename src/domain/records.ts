@@ -20,9 +20,10 @@ export type RecordKind = RegistryRecord['kind']
 
 /**
  * Why a registration's token stopped being usable (D1). `expired` appears only in histories
- * folded at a query's `now` (R19, D7): stored views leave expiry to query time.
+ * folded at a query's `now` (R19, D7): stored views leave expiry to query time. `erased`: the
+ * owner was erased (`registry.erase`).
  */
-export type EndReason = 'dead' | 'uninstalled' | 'moved' | 'revoked' | 'expired'
+export type EndReason = 'dead' | 'uninstalled' | 'moved' | 'revoked' | 'expired' | 'erased'
 
 /**
  * The token side of a registration, as a tagged union so that an inactive registration cannot

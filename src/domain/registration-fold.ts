@@ -5,6 +5,7 @@ import { ambiguousVerdict } from './dispatch-verdict.js'
 import type { ChangelogEntry } from './changelog.js'
 import type { ApnsEnvironment, DeviceFact, Permission, Report } from './input.js'
 import { isReport } from './input.js'
+import { erasedUser } from './erased-user.js'
 import { emptyList } from './order.js'
 import type { AppPolicy } from './policy.js'
 import type {
@@ -209,6 +210,10 @@ const applyFact = (s: FoldState, fact: DeviceFact, ctx: FoldContext): void => {
       // R14: uninstall ends the token; the next session start registers again.
       if (isLive(s)) end(s, 'uninstalled', fact.at, ctx)
       return
+    case 'user_erased':
+      // Erasure: a token whose every owner was erased is no longer anyone's target.
+      if (isLive(s) && ownersOf(s).every((owner) => owner === erasedUser)) end(s, 'erased', fact.at, ctx)
+      return
   }
 }
 
@@ -275,7 +280,7 @@ const report = (s: FoldState, fact: Report, ctx: FoldContext): void => {
 
 /** R12, D3: the owner at that time opts in, unless the policy or Android ≤ 12 says otherwise. */
 const optIn = (s: FoldState, at: Instant, ctx: FoldContext): void => {
-  if (!ctx.policy.optInWhenPushAuthorized || s.owner === null) return
+  if (!ctx.policy.optInWhenPushAuthorized || s.owner === null || s.owner === erasedUser) return
   if (ctx.platform === 'android' && isLegacyAndroid(s.osVersion)) return
   const previous = s.optIns.get(s.owner)
   if (previous === undefined || previous < at) s.optIns.set(s.owner, at)
@@ -358,20 +363,24 @@ const record = (
     deviceId: ctx.deviceId,
     kind,
     token,
-    from,
-    to,
+    from: from === erasedUser ? null : from,
+    to: to === erasedUser ? null : to,
     ...(previousToken === undefined ? {} : { previousToken }),
     ...(reason === undefined ? {} : { reason }),
   })
 }
 
 const viewOf = (s: FoldState, facts: readonly DeviceFact[], ctx: FoldContext): RegistrationView => {
-  const owners = ctx.policy.ownership === 'shared' ? [...s.signedIn] : s.owner === null ? emptyList : [s.owner]
+  // An erased user is no one: never an owner, seen, or opted in (`erasedUser`).
+  const shared = ctx.policy.ownership === 'shared'
+  const signedIn = shared ? s.signedIn.filter((u) => u !== erasedUser) : emptyList
+  const owner = shared ? (signedIn.at(-1) ?? null) : s.owner === erasedUser ? null : s.owner
+  const owners = shared ? signedIn : owner === null ? emptyList : [owner]
   const optIns: OptIn[] = [...s.optIns].map(([userId, at]) => ({ userId, at }))
   optIns.sort((a, b) => (a.userId < b.userId ? -1 : 1))
-  const seenUsers = [...s.seen].sort()
+  const seenUsers = [...s.seen].filter((u) => u !== erasedUser).sort()
   return {
-    owner: s.owner,
+    owner,
     owners,
     // Usually the one user who ever logged in is the owner: share the list.
     seenUsers: sameList(seenUsers, owners) ? owners : seenUsers,

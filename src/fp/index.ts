@@ -54,5 +54,6 @@ export const toTaskEither = (registry: Registry): RegistryTE => ({
   dispatchStats: lift(registry.dispatchStats),
   idleTargets: lift(registry.idleTargets),
   pruneChanges: lift(registry.pruneChanges),
+  erase: lift(registry.erase),
   close: lift(registry.close),
 })

@@ -16,6 +16,8 @@ import { systemClock } from '../ports/clock.js'
 import type { StoragePort } from '../ports/storage.js'
 import type { ChangesOptions, RegistryChange } from './change-feed.js'
 import { CommitBell, readChanges } from './change-feed.js'
+import type { EraseReport } from './erase.js'
+import { erase } from './erase.js'
 import { RegistryConfigError } from './errors.js'
 import type { PendingEvent, RegistryEvents } from './events.js'
 import type { IngestReport } from './ingest.js'
@@ -99,6 +101,15 @@ export interface Registry {
    * at most once an hour while it commits.
    */
   readonly pruneChanges: (options?: { readonly before?: number }) => Promise<{ readonly pruned: number }>
+  /**
+   * Erases a user's personal data everywhere (see docs/architecture.md): their user record,
+   * their claims on contact addresses, the feed's changes naming them, and their ownership of
+   * registrations (the facts naming them name no one; tokens only they owned end, reason
+   * `erased`). Resumable and idempotent: erasing again after a crash finishes the job; erasing
+   * an erased or unknown user changes nothing (`erased: false`). A later input naming the user
+   * makes them a new user.
+   */
+  readonly erase: (userId: string) => Promise<EraseReport>
   /** Listens to an event; emitted only after the store committed its cause (the same data as the feed, this instance's commits only). */
   readonly on: <K extends keyof RegistryEvents>(name: K, listener: (...args: RegistryEvents[K]) => void) => () => void
   /** The apps and resolved policies the registry runs with. */
@@ -164,6 +175,8 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     maxAttempts: options.maxCommitAttempts ?? 16,
   }
 
+  const eraseDeps = { storage, catalog, now: ingestDeps.now, committed: ingestDeps.committed, maxAttempts: ingestDeps.maxAttempts }
+
   return {
     ingest: (input) => ingest(ingestDeps, input),
     registrations: (appId) => q.registrations(deps, appId as AppId | undefined),
@@ -177,6 +190,11 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     dispatchStats: ({ appId, dispatchId }) => q.dispatchStats(deps, appId as AppId, dispatchId as DispatchId),
     idleTargets: ({ appId, seenBefore }) => q.idleTargets(deps, appId as AppId, seenBefore as Instant),
     changes: (changeOptions) => readChanges(storage, bell, changeOptions),
+    erase: async (userId) => {
+      // No user has an empty or over-long id (S3), and '' is what erased ids become.
+      if (typeof userId !== 'string' || userId.length === 0 || userId.length > limits.maxIdLength) return { erased: false, registrations: 0, contacts: 0 }
+      return erase(eraseDeps, userId as UserId)
+    },
     pruneChanges: async (pruneOptions) => ({ pruned: await retain.prune(pruneOptions?.before) }),
     on: (name, listener) => {
       emitter.on(name, listener as never)

@@ -98,6 +98,11 @@ export class WorkingSet implements World {
     wanted.forEach((key, i) => this.loaded.set(recordId(key), found[i]))
   }
 
+  /** Takes a record another read (a scan) already answered, as if this set had read it. */
+  seed(stored: StoredRecord): void {
+    this.loaded.set(recordId(stored.record), stored)
+  }
+
   stage(records: readonly RegistryRecord[]): void {
     for (const record of records) this.staged.set(recordId(record), record)
   }

@@ -3,6 +3,7 @@ import { describeChangeFeedContract } from './change-feed-contract.js'
 import { describeChangeFeedProperties } from './change-feed-properties.js'
 import { describeContract } from './contract-tests.js'
 import { describeDeleteContract } from './delete-contract.js'
+import { describeErasureProperties } from './erasure-properties.js'
 import { describeProperties } from './invariant-properties.js'
 import { describeModel } from './model-run.js'
 import type { ConformanceGroup, ConformanceOptions } from './options.js'
@@ -52,6 +53,7 @@ export const describeStorageConformance = (options: ConformanceOptions): void =>
     group('properties', () => {
       describeProperties(options, settings.properties)
       describeChangeFeedProperties(options, settings.properties)
+      describeErasureProperties(options, settings.properties)
     })
     group('model', () => describeModel(options, settings.model))
   })

@@ -1,0 +1,35 @@
+import type { Instant, UserId } from './brand.js'
+import { erasedUser } from './erased-user.js'
+import type { DeviceFact } from './input.js'
+import { compareInputs } from './order.js'
+import type { ContactRecord, RegistrationRecord } from './records.js'
+
+/** Whether a fact names `userId` (a login, a logout, a session started by them). */
+const names = (fact: DeviceFact, userId: UserId): boolean =>
+  (fact.type === 'user_changed' || fact.type === 'logged_out' || fact.type === 'session_started') && fact.userId === userId
+
+/**
+ * A registration's facts with `userId` erased: every fact that named them names
+ * `erasedUser` instead (history keeps its shape: their login still took the token from its
+ * previous owner), and a `user_erased` mark at `at`, or at the newest fact if that is later,
+ * ends a token that only erased users owned. Sorted again (R20) and without duplicates.
+ * `null` when no fact names the user.
+ */
+export const eraseFromFacts = (record: RegistrationRecord, userId: UserId, at: Instant): readonly DeviceFact[] | null => {
+  if (!record.facts.some((fact) => names(fact, userId))) return null
+  const newest = record.facts.reduce<number>((latest, fact) => Math.max(latest, fact.at), at) as Instant
+  const rewritten: DeviceFact[] = record.facts.map((fact) => (names(fact, userId) ? { ...fact, userId: erasedUser } : fact))
+  rewritten.push({ type: 'user_erased', at: newest, appId: record.appId, deviceId: record.deviceId })
+  rewritten.sort(compareInputs)
+  return rewritten.filter((fact, i) => i === 0 || compareInputs(rewritten[i - 1] as DeviceFact, fact) !== 0)
+}
+
+/**
+ * D11: a contact address without `userId`'s claim: the same record if they never claimed it,
+ * `null` when no one else did (the record goes).
+ */
+export const eraseFromContact = (record: ContactRecord, userId: UserId): ContactRecord | null => {
+  if (!record.claims.some((claim) => claim.userId === userId)) return record
+  const claims = record.claims.filter((claim) => claim.userId !== userId)
+  return claims.length === 0 ? null : { ...record, claims }
+}
