@@ -5,7 +5,7 @@ const exitCodesText = `Exit codes:
   1  runtime failure (storage down or not migrated, file unreadable)
   2  usage or configuration error (unknown option, bad config file)
   3  ingest finished with rejected lines (see the rejects file)
-  4  profile: no such user`
+  4  profile, erase: no such user`
 
 const storageText = `Storage (pick one; default: in memory):
   --db URL         PostgreSQL server (needs the package \`pg\`); env PUSH_REGISTRY_DB.
@@ -28,7 +28,8 @@ Commands:
   export --user ID… | --segment NAME
                               R26 exports as NDJSON on stdout
   profile <userId>            a user's profile (R25) as JSON
-  purge [--now ISO]           list the registrations whose token expired (R19)
+  erase <userId>              erase a user's personal data everywhere
+  purge [--now ISO]           list expired registrations (R19), prune the change feed
   migrate --db URL | --data DIR
                               create or update the PostgreSQL schema
   serve [--port N]            the HTTP API (push-registry/http)
@@ -107,13 +108,31 @@ ${storageText}
 ${exitCodesText}
 `
 
+const erase = `Usage: push-registry erase <userId> [options]
+
+Erases the user's personal data everywhere (registry.erase): their user record, their claims
+on contact addresses, the change feed's entries naming them, and their ownership of
+registrations (tokens only they owned end, reason "erased"). Writes
+{ external_id, erased, registrations, contacts } on stdout. Resumable: after an interruption,
+run it again. Exit code 4 when nothing of the user is known (never seen, or already erased).
+
+Options:
+  --now ISO             the time the erasure is recorded at (default: now)
+${configText}
+  -h, --help
+
+${storageText}
+
+${exitCodesText}
+`
+
 const purge = `Usage: push-registry purge [--now ISO] [options]
 
 The R19 sweep at --now: lists, as NDJSON on stdout, the registrations whose token is expired
 at that time ({ appId, deviceId, token (redacted), owners, status }), with counts per app on
 stderr. Expiry is evaluated at query time anyway (D7): an expired token is already out of
-every target list and segment. Storage compaction (deleting what expired) is not done yet:
-this command lists, it does not delete.
+every target list and segment. Expired registrations are not deleted. It also prunes the
+change feed: changes older than its retention (30 days) before --now are removed (D14).
 
 Options:
   --now ISO             the time of the sweep (default: now)
@@ -143,7 +162,7 @@ ${exitCodesText}
 const serve = `Usage: push-registry serve [--port N] [--host HOST] [options]
 
 Serves the HTTP API of push-registry/http (POST /v1/inputs, exports, profiles, lookups,
-subscriptions, GET /healthz) on node:http. SIGINT or SIGTERM closes the server, waits at
+subscriptions, erasure, GET /healthz) on node:http. SIGINT or SIGTERM closes the server, waits at
 most the grace period for the requests in flight, closes the connections that remain, and
 closes the storage.
 
@@ -176,6 +195,7 @@ export const helpTexts: Readonly<Record<string, string>> = {
   ingest,
   export: exportHelp,
   profile,
+  erase,
   purge,
   migrate,
   serve,

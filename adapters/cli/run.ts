@@ -2,6 +2,7 @@ import { ContentionError, StorageError } from 'push-registry'
 import { CliError } from './cli-error.js'
 import type { CliIo } from './cli-io.js'
 import { say } from './cli-io.js'
+import { eraseCommand } from './commands/erase.js'
 import { exportCommand } from './commands/export.js'
 import { ingestCommand } from './commands/ingest.js'
 import { migrateCommand } from './commands/migrate.js'
@@ -18,6 +19,7 @@ const commands: Readonly<Record<string, Command>> = {
   ingest: ingestCommand,
   export: exportCommand,
   profile: profileCommand,
+  erase: eraseCommand,
   purge: purgeCommand,
   migrate: migrateCommand,
   serve: serveCommand,

@@ -23,7 +23,7 @@ export interface RouteDeps {
   readonly limits: HttpLimits
 }
 
-type Method = 'GET' | 'POST'
+type Method = 'GET' | 'POST' | 'DELETE'
 
 /** One route: a path pattern, whether it needs a key, and a handler per method. */
 export interface Route {
@@ -140,6 +140,20 @@ export const routes = (deps: RouteDeps): readonly Route[] => [
           }
           return ndjson(deps.registry.exportSegment(segment.right, scopeOf(apps)))
         }),
+    },
+  },
+  {
+    // Erasure is the person's right and users are shared across apps (as for a subscription
+    // change), so any valid key may ask it; it removes the user from every app.
+    label: '/v1/users/:id',
+    pattern: /^\/v1\/users\/([^/]+)$/,
+    auth: true,
+    methods: {
+      DELETE: async ({ params }) => {
+        const userId = params[0] as string
+        const report = await deps.registry.erase(userId)
+        return report.erased ? jsonResponse(200, { external_id: userId, erased: true }) : errorResponse(404, { path: 'userId', rule: 'R25', message: 'no such user' })
+      },
     },
   },
   {

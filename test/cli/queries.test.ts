@@ -77,7 +77,7 @@ describe('push-registry purge', () => {
     expect(parseNdjson(result.stdout)).toEqual([{ appId: 'android', deviceId: 'a2', token: 'fcm-2:…xxx2', owners: ['u2'], status: 'expired' }])
     expect(result.stdout + result.stderr).not.toContain(fcmToken(2))
     expect(result.stderr).toMatch(/purge at 2026-03-01T00:00:00\.000Z: 1 expired registration\(s\)\n {2}ios: 0\n {2}android: 1/)
-    expect(result.stderr).toMatch(/nothing was deleted \(storage compaction is not implemented yet/)
+    expect(result.stderr).toMatch(/purge: \d+ change\(s\) older than the feed's retention removed \(D14\)/)
   })
 
   it('R19: before expireAfter has passed nothing is expired', async () => {

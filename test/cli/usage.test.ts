@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Workspace } from './support.js'
 import { workspace } from './support.js'
 
-const commands = ['ingest', 'export', 'profile', 'purge', 'migrate', 'serve']
+const commands = ['ingest', 'export', 'profile', 'erase', 'purge', 'migrate', 'serve']
 
 let ws: Workspace
 afterEach(() => ws.dispose())

@@ -26,7 +26,9 @@ export const purgeCommand = async (args: readonly string[], io: CliIo): Promise<
     const total = [...perApp.values()].reduce((a, b) => a + b, 0)
     say(io, `purge at ${new Date(now).toISOString()}: ${total.toLocaleString('en-US')} expired registration(s)`)
     for (const [appId, n] of perApp) say(io, `  ${appId}: ${n.toLocaleString('en-US')}`)
-    say(io, 'purge: nothing was deleted (storage compaction is not implemented yet; expired tokens are already never targeted, D7)')
+    const { pruned } = await registry.pruneChanges()
+    say(io, `purge: ${pruned.toLocaleString('en-US')} change(s) older than the feed's retention removed (D14)`)
+    say(io, 'purge: expired registrations are kept (expired tokens are already never targeted, D7)')
     return exitCodes.ok
   })
 }
