@@ -10,6 +10,8 @@ export type { AppConfig, PolicyOptions, Registry, RegistryOptions } from './regi
 export type { IngestReport, Rejection } from './registry/ingest.js'
 export type { DispatchStats, Eligibility, IdleTarget, Profile, ReadScope, RegistrationSummary, Target, UserExport } from './registry/queries.js'
 export type { RegistryEvents, TokenEvent } from './registry/events.js'
+export { profileToJson } from './registry/profile-json.js'
+export type { ProfileJson } from './registry/profile-json.js'
 export type { ChangeName, ChangesOptions, RegistryChange } from './registry/change-feed.js'
 export type { EraseReport } from './registry/erase.js'
 export { ContentionError, RegistryConfigError, StorageError } from './registry/errors.js'

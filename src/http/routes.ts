@@ -1,5 +1,5 @@
 import type { Clock, ReadScope, Registry } from 'push-registry'
-import { parseSegment } from 'push-registry'
+import { parseSegment, profileToJson } from 'push-registry'
 import type { HttpIssue } from './http-error.js'
 import { errorResponse, jsonResponse } from './http-error.js'
 import type { HttpLimits } from './limits.js'
@@ -163,7 +163,7 @@ export const routes = (deps: RouteDeps): readonly Route[] => [
     methods: {
       GET: async ({ params, apps }) => {
         const profile = await deps.registry.profile(params[0] as string, scopeOf(apps))
-        return profile === null ? errorResponse(404, { path: 'userId', rule: 'R25', message: 'no such user' }) : jsonResponse(200, profile)
+        return profile === null ? errorResponse(404, { path: 'userId', rule: 'R25', message: 'no such user' }) : jsonResponse(200, profileToJson(profile))
       },
     },
   },
@@ -182,7 +182,8 @@ export const routes = (deps: RouteDeps): readonly Route[] => [
             const path = issue.path.startsWith('input.userId') ? 'userId' : issue.path.replace(/^input/, 'body')
             return bad({ ...issue, path })
           }
-          return jsonResponse(200, await deps.registry.profile(userId, scopeOf(apps)))
+          const profile = await deps.registry.profile(userId, scopeOf(apps))
+          return jsonResponse(200, profile === null ? null : profileToJson(profile))
         }),
     },
   },

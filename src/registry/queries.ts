@@ -75,7 +75,10 @@ export interface Profile {
     readonly appId: AppId
     readonly deviceId: DeviceId
     readonly pushRegisteredFor: PushRegisteredFor
+    /** R19: the user's active token there was last reported longer than `staleAfter` ago (still a target, D7). */
     readonly stale: boolean
+    /** When the client last reported the user's active token there (R19); `null` when they hold none there. */
+    readonly lastSeenAt: Instant | null
   }[]
   readonly changelog: readonly ChangelogEntry[]
 }
@@ -433,7 +436,7 @@ export const profile = async (deps: QueryDeps, userId: UserId, scope?: ReadScope
     if (record === undefined || app === undefined) return []
     const live = record.view.owners.includes(userId) ? liveOf(deps, record, now) : null
     const stale = live !== null && isStaleAt(live, deps.catalog.policy(ref.appId).staleness, now)
-    return [{ appId: ref.appId, deviceId: ref.deviceId, pushRegisteredFor: pushRegisteredFor(app.name, live), stale }]
+    return [{ appId: ref.appId, deviceId: ref.deviceId, pushRegisteredFor: pushRegisteredFor(app.name, live), stale, lastSeenAt: live?.reportedAt ?? null }]
   })
   return {
     userId,

@@ -61,6 +61,10 @@ describe('push-registry profile', () => {
       email: 'u1@example.com',
       devices: [{ appId: 'ios', deviceId: 'd1', pushRegisteredFor: 'Foreground: MyApp (iOS)', stale: false }],
     })
+    // Times are ISO-8601, as in the inputs and the export.
+    const profile = JSON.parse(result.stdout) as { devices: { lastSeenAt: string }[]; changelog: { at: string }[] }
+    for (const at of [profile.devices[0]?.lastSeenAt, ...profile.changelog.map((e) => e.at)]) expect(at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    expect(profile.changelog.length).toBeGreaterThan(0)
   })
 
   it('an unknown user is exit 4 with a message, nothing on stdout', async () => {

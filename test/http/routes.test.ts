@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createMemoryStorage } from 'push-registry/memory'
-import type { StoragePort } from 'push-registry'
+import type { ProfileJson, StoragePort } from 'push-registry'
+import { profileToJson } from 'push-registry'
 import { refusesDevice, refusingStorage } from '../support/refusing-storage.js'
 import { apnsToken, bothKey, call, fcmToken, iosKey, request, session, setup, snapshot } from './support.js'
 
@@ -172,7 +173,12 @@ describe('user routes', () => {
 
   it('R25: GET /v1/users/{id}/profile answers the profile, and 404 for an unknown user', async () => {
     const { handler, registry } = await seeded()
-    expect(await call(handler, 'GET', '/v1/users/kim/profile')).toMatchObject({ status: 200, body: await registry.profile('kim') })
+    const answer = await call(handler, 'GET', '/v1/users/kim/profile')
+    expect(answer).toMatchObject({ status: 200, body: profileToJson((await registry.profile('kim'))!) })
+    // Times are ISO-8601, as the inputs gave them, not epoch milliseconds.
+    const body = answer.body as ProfileJson
+    expect(body.changelog.map((e) => e.at)).toEqual([new Date(session('ios', 'd1', 'kim', A).at).toISOString()])
+    expect(body.devices.map((d) => d.lastSeenAt)).toEqual([new Date(session('ios', 'd1', 'kim', A).at).toISOString()])
     expect(await call(handler, 'GET', '/v1/users/nobody/profile')).toMatchObject({ status: 404, body: { error: { path: 'userId', rule: 'R25' } } })
   })
 
@@ -189,7 +195,7 @@ describe('user routes', () => {
     const { handler, registry } = await seeded()
     const answer = await call(handler, 'POST', '/v1/users/kim/subscription', { key: iosKey, body: { state: 'unsubscribed' } })
     expect(answer.status).toBe(200)
-    expect(answer.body).toEqual(await registry.profile('kim'))
+    expect(answer.body).toEqual(profileToJson((await registry.profile('kim'))!))
     expect((answer.body as { subscription: string }).subscription).toBe('unsubscribed')
   })
 

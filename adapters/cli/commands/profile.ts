@@ -1,3 +1,4 @@
+import { profileToJson } from 'push-registry'
 import type { CliIo } from '../cli-io.js'
 import { say, writeAndDrain } from '../cli-io.js'
 import type { ExitCode } from '../exit-codes.js'
@@ -17,7 +18,7 @@ export const profileCommand = async (args: readonly string[], io: CliIo): Promis
       say(io, `profile: no user ${JSON.stringify(userId)} is known`)
       return exitCodes.notFound
     }
-    await writeAndDrain(io.stdout, `${JSON.stringify(profile, null, 2)}\n`)
+    await writeAndDrain(io.stdout, `${JSON.stringify(profileToJson(profile), null, 2)}\n`)
     return exitCodes.ok
   })
 }
