@@ -84,6 +84,11 @@ const codeOf = (error: unknown): string => {
   return typeof code === 'string' ? code : 'ERR_NETWORK'
 }
 
+/** Errors of `session.request` that mean the session cannot take streams, not that the request is bad. */
+const sessionGoneCodes = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_OUT_OF_STREAMS'])
+const sessionGone = (session: ClientHttp2Session, error: unknown): boolean =>
+  session.closed || session.destroyed || sessionGoneCodes.has(codeOf(error))
+
 /** RFC 9113 §7 error codes, for the `detail` of a stream that closed without an answer. */
 const rstNames: readonly string[] = [
   'NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED',
@@ -360,11 +365,19 @@ export const createEnvironmentChannel = (options: ChannelOptions): EnvironmentCh
     let stream: ClientHttp2Stream
     try {
       stream = used.session.request(request.headers)
-    } catch {
-      // The session went away between the slot check and the request: nothing was sent.
-      retireLane(used)
-      release(used)
-      resend(waiter)
+    } catch (error) {
+      if (sessionGone(used.session, error)) {
+        // The session went away between the slot check and the request: nothing was sent.
+        retireLane(used)
+        release(used)
+        resend(waiter)
+        return
+      }
+      // This request's own fault (a header nghttp2 refuses): the connection is fine. No pump
+      // here: a run of such pushes would recurse once per push.
+      used.active -= 1
+      if (used.active === 0) used.session.unref()
+      done({ status: 0, detail: codeOf(error) })
       return
     }
     watch(stream, used)

@@ -18,6 +18,7 @@ export const localReasons = {
   payloadNotAnObject: 'PayloadNotAnObject',
   payloadNotEncodable: 'PayloadNotEncodable',
   missingTopic: 'MissingTopic',
+  badTopic: 'BadTopic',
 } as const
 
 /** One push, ready for the wire except for its `authorization` header. */
@@ -32,6 +33,8 @@ export interface ApnsRequest {
 export type Prepared = { readonly request: ApnsRequest } | { readonly refused: ProviderReply }
 
 const hexToken = /^[0-9a-fA-F]+$/
+/** RFC 9110 §5.5: a header value holds no control character but tab (NUL, CR, LF…). */
+const headerControl = /[\x00-\x08\x0a-\x1f\x7f]/
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -76,10 +79,14 @@ export const preparePush = (push: OutgoingPush, topic: string): Prepared => {
     return refuse(400, localReasons.badDeviceToken, 'not an even-length hex string')
   }
   if (topic === '') return refuse(400, localReasons.missingTopic, 'no topic for this push')
+  if (headerControl.test(topic)) return refuse(400, localReasons.badTopic, 'apns-topic holds a control character, which no header may carry')
   // Hosts in plain JavaScript can hand over anything: a collapse id that is no string is the
   // message's fault, answered like APNs would, never a throw out of `send`.
-  if (push.collapseId !== undefined && (typeof push.collapseId !== 'string' || Buffer.byteLength(push.collapseId) > maxCollapseIdBytes)) {
-    return refuse(400, localReasons.badCollapseId, `apns-collapse-id is a string of at most ${maxCollapseIdBytes} bytes`)
+  if (
+    push.collapseId !== undefined &&
+    (typeof push.collapseId !== 'string' || Buffer.byteLength(push.collapseId) > maxCollapseIdBytes || headerControl.test(push.collapseId))
+  ) {
+    return refuse(400, localReasons.badCollapseId, `apns-collapse-id is a string of at most ${maxCollapseIdBytes} bytes without control characters`)
   }
   if (!isObject(push.payload)) return refuse(400, localReasons.payloadNotAnObject, 'the payload must be a JSON object with aps')
   let json: string

@@ -189,6 +189,8 @@ describe('headers and body', () => {
     const cases: readonly (readonly [OutgoingPush, number, string, AnswerClass['class']])[] = [
       [alertTo(token, { payload: big }), 413, 'PayloadTooLarge', 'payload'],
       [alertTo(token, { collapseId: 'c'.repeat(65) }), 400, 'BadCollapseId', 'payload'],
+      [alertTo(token, { collapseId: 'inbox\r\napns-priority: 10' }), 400, 'BadCollapseId', 'payload'],
+      [alertTo(token, { collapseId: 'a\u0000b' }), 400, 'BadCollapseId', 'payload'],
       [alertTo('zz../../3/device/00'), 400, 'BadDeviceToken', 'ambiguous'],
       [alertTo(token, { payload: 'hello' }), 400, localReasons.payloadNotAnObject, 'payload'],
       [{ ...alertTo(token), token: { endpoint: 'https://fcm.googleapis.com/x', keys: { p256dh: 'a', auth: 'b' } } }, 400, localReasons.notAnApnsToken, 'payload'],
@@ -199,6 +201,16 @@ describe('headers and body', () => {
       expect(classOf(reply).class).toBe(expected)
     }
     expect(apns.stats.requests).toBe(0)
+  })
+
+  it('I11: a topic holding a control character is refused locally as 400 BadTopic; the other pushes go out on the same connection', async () => {
+    const apns = await peer()
+    const provider = providerFor(apns, { topic: undefined, topicFor: (push) => (push.collapseId === 'bad' ? 'com.example\nx' : topic) })
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => provider.send(alertTo(newToken(), i === 7 ? { collapseId: 'bad' } : {}))))
+    expect(replies[7]).toMatchObject({ status: 400, reason: 'BadTopic' })
+    expect(classOf(replies[7] as ProviderReply).class).toBe('payload')
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(19)
+    expect(apns.stats).toMatchObject({ requests: 19, sessions: 1 })
   })
 })
 
