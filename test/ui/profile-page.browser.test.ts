@@ -77,7 +77,7 @@ describe.skipIf(!hasChromium && !ci)('the profile page in Chromium', () => {
     const items = (await page.locator('#changelog li').allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim())
     expect(items).toHaveLength(3)
     expect(items[0]).toMatch(new RegExp(`^2026-01-02 18:00:00 UTC transferred in — token ${redact(iphoneToken)} .* from charlie to kim$`))
-    expect(items[1]).toMatch(/invalidated dead .* from kim to nobody$/)
+    expect(items[1]).toMatch(/invalidated dead .* from kim to — token ended$/)
     expect(items[2]).toMatch(new RegExp(`registered — token ${redact(iphoneTokenAfterReinstall)} .* to kim$`))
     const content = await page.content()
     for (const token of storyTokens) expect(content).not.toContain(token)
@@ -89,6 +89,9 @@ describe.skipIf(!hasChromium && !ci)('the profile page in Chromium', () => {
     expect(await page.textContent('#subscription-state')).toBe('unsubscribed')
     expect(await page.textContent('.notice')).toContain('saved')
     expect((await setup.registry.profile('kim'))?.subscription).toBe('unsubscribed')
+    // R27: her foreground line now says she gets no alerts.
+    expect(await page.textContent('#engagement .note.withheld')).toContain('Alerts withheld: the user is unsubscribed (R27)')
+    expect(await page.locator('#engagement th').allTextContents()).toEqual(['Push Registered For', 'Device', 'Token last seen', 'Notes'])
     // The inline stylesheet applied: the CSP admits it by hash.
     expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(245, 247, 250)')
     mkdirSync(artifacts, { recursive: true })
@@ -103,6 +106,24 @@ describe.skipIf(!hasChromium && !ci)('the profile page in Chromium', () => {
     expect(items).toMatch(/transferred out .* from charlie to kim/)
     expect(items).toMatch(/invalidated uninstalled .* MyApp \(Android\)/)
     await page.screenshot({ path: join(artifacts, 'profile-page-charlie.png'), fullPage: true })
+    expect(problems).toEqual([])
+  })
+
+  it('R19: a stale token shows when it was last seen and what stale means; an anonymous start reads as such (D1)', async () => {
+    // Lee's iPad last reported its token on 2025-11-20, 51 days before the story's clock.
+    const report = await setup.registry.ingest([
+      { type: 'session_started', at: '2025-11-20T09:00:00Z', appId: 'ios', deviceId: 'lees-ipad', token: 'c3d4'.repeat(8), permission: 'granted' },
+      { type: 'user_changed', at: '2025-11-20T09:01:00Z', appId: 'ios', deviceId: 'lees-ipad', userId: 'lee' },
+    ])
+    expect(report.rejected).toEqual([])
+    await page.goto(`${base}/ui/users/lee`)
+    expect(await page.locator('#engagement td.line').allTextContents()).toEqual(['Foreground: MyApp (iOS)'])
+    const row = (await page.locator('#engagement tbody tr').innerText()).replace(/\s+/g, ' ')
+    expect(row).toContain('2025-11-20 09:00:00 UTC stale')
+    expect(row).toContain("Stale: not reported for over 30 days (this app's staleAfter, R19)")
+    const items = (await page.locator('#changelog li').allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim())
+    expect(items).toEqual([expect.stringMatching(/transferred in .* from — anonymous device to lee$/)])
+    await page.screenshot({ path: join(artifacts, 'profile-page-stale.png'), fullPage: true })
     expect(problems).toEqual([])
   })
 })

@@ -186,10 +186,59 @@ describe('profile', () => {
     const page = await (await c.get('/ui/users/kim')).text()
     expect(timeline(page)).toEqual([
       `2026-01-02 18:00:00 UTC transferred in — token ${redact(iphoneToken)} on MyApp (iOS) · charlies-iphone — from charlie to kim`,
-      `2026-01-04 09:00:00 UTC invalidated dead — token ${redact(iphoneToken)} on MyApp (iOS) · charlies-iphone — from kim to nobody`,
-      `2026-01-06 12:00:00 UTC registered — token ${redact(iphoneTokenAfterReinstall)} on MyApp (iOS) · charlies-iphone — from nobody to kim`,
+      `2026-01-04 09:00:00 UTC invalidated dead — token ${redact(iphoneToken)} on MyApp (iOS) · charlies-iphone — from kim to — token ended`,
+      `2026-01-06 12:00:00 UTC registered — token ${redact(iphoneTokenAfterReinstall)} on MyApp (iOS) · charlies-iphone — from — new token to kim`,
     ])
     expect(page).toContain('<a href="/ui/users/charlie">charlie</a>')
+  })
+
+  it('D1: an empty owner is an em dash saying what it stands for, never a word that could be a user id', async () => {
+    const { c } = await signedIn()
+    const page = await (await c.get('/ui/users/kim')).text()
+    expect(timeline(page).join('\n')).not.toMatch(/nobody/)
+    expect(page).toContain('<span class="no-owner">— <em>token ended</em></span>')
+    expect(page).toContain('<span class="no-owner">— <em>new token</em></span>')
+    // Before any login the token belongs to the device's anonymous user (D1, D8).
+    const anonymous = await storySetup({ inputs: [
+      { type: 'session_started', at: '2026-01-01T09:00:00Z', appId: 'ios', deviceId: 'shared-ipad', token: 'c3'.repeat(16), permission: 'granted' },
+      { type: 'user_changed', at: '2026-01-02T09:00:00Z', appId: 'ios', deviceId: 'shared-ipad', userId: 'lee' },
+    ] })
+    const lee = client(anonymous.handler)
+    await signIn(lee)
+    expect(timeline(await (await lee.get('/ui/users/lee')).text())).toEqual([
+      `2026-01-02 09:00:00 UTC transferred in — token ${redact('c3'.repeat(16))} on MyApp (iOS) · shared-ipad — from — anonymous device to lee`,
+    ])
+  })
+
+  it('R25: the Engagement table has no App column, since each line names its app', async () => {
+    const { c } = await signedIn()
+    const page = await (await c.get('/ui/users/kim')).text()
+    expect(page).toContain('<thead><tr><th>Push Registered For</th><th>Device</th><th>Token last seen</th><th>Notes</th></tr></thead>')
+    expect(page).toContain('<time datetime="2026-01-06T12:00:00.000Z">2026-01-06 12:00:00 UTC</time>')
+  })
+
+  it('R19, D7: a stale token says when it was last seen and what stale means', async () => {
+    const setup = await storySetup()
+    setup.clock.advance(40 * 86_400_000)
+    const c = client(setup.handler)
+    await signIn(c)
+    const page = await (await c.get('/ui/users/kim')).text()
+    expect(page).toContain('2026-01-06 12:00:00 UTC</time> <span class="tag">stale</span>')
+    expect(page).toContain("Stale: not reported for over 30 days (this app's <code>staleAfter</code>, R19)")
+    expect(page).toContain('pushes still go to the token until it expires')
+    expect(engagementLines(page)).toEqual(['Foreground: MyApp (iOS)'])
+  })
+
+  it('R27: an unsubscribed user\u2019s foreground line says alerts are withheld from them', async () => {
+    const { c, setup } = await signedIn()
+    expect(await (await c.get('/ui/users/kim')).text()).not.toContain('Alerts withheld')
+    await setup.registry.ingest({ type: 'subscription_set', at: '2026-01-09T00:00:00Z', userId: 'kim', state: 'unsubscribed' })
+    const page = await (await c.get('/ui/users/kim')).text()
+    expect(engagementLines(page)).toEqual(['Foreground: MyApp (iOS)'])
+    expect(page).toContain('Alerts withheld: the user is unsubscribed (R27). Background pushes still reach this device.')
+    // Charlie's lines are `--`: there is nothing to withhold.
+    await setup.registry.ingest({ type: 'subscription_set', at: '2026-01-09T00:00:00Z', userId: 'charlie', state: 'unsubscribed' })
+    expect(await (await c.get('/ui/users/charlie')).text()).not.toContain('Alerts withheld')
   })
 
   it('answers 404 for an unknown user', async () => {

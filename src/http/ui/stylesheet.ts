@@ -33,6 +33,9 @@ th { color: var(--muted); font-weight: 500; }
 .line { font-weight: 600; }
 .line.none { color: var(--muted); }
 .tag { font-size: .8rem; padding: 0 .4rem; border-radius: 4px; background: #fff3cd; }
+.note { margin: 0 0 .25rem; font-size: .88rem; color: var(--muted); }
+.note.withheld { color: #8a4b00; }
+.no-owner { color: var(--muted); background: var(--bg); border-radius: 4px; padding: 0 .3rem; white-space: nowrap; }
 ol.timeline { list-style: none; margin: 0; padding: 0 0 0 1rem; border-left: 2px solid var(--line); }
 ol.timeline li { position: relative; padding: .3rem 0 .6rem .8rem; }
 ol.timeline li::before { content: ""; position: absolute; left: -1.42rem; top: .65rem; width: .7rem; height: .7rem; border-radius: 50%; background: var(--accent); }

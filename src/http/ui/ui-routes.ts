@@ -73,6 +73,7 @@ export const uiRoutes = (deps: UiDeps): readonly Route[] => {
   const sessionOf = (request: Request): Session | null => readSession(options, cookies(request).get(sessionCookie), clock.now())
   const chromeOf = (session: Session): Chrome => ({ operator: session.operator, csrf: csrfToken(options, session) })
   const appName = (appId: string): string => registry.apps.find((app) => app.appId === appId)?.name ?? appId
+  const staleAfter = (appId: string): number => registry.apps.find((app) => app.appId === appId)?.policy.staleness.staleAfter ?? 0
 
   /** Signed-in operators only; anyone else, whatever the method, goes to the sign-in form and changes nothing. */
   const signedIn =
@@ -183,7 +184,7 @@ export const uiRoutes = (deps: UiDeps): readonly Route[] => {
           signedIn(async ({ url, params }, session) => {
             const profile = await registry.profile(params[0] as string)
             if (profile === null) return htmlResponse(404, messagePage(chromeOf(session), 'Not found', 'No user has this external id.'))
-            return htmlResponse(200, profilePage({ chrome: chromeOf(session), profile, appName, saved: url.searchParams.get('saved') === '1' }))
+            return htmlResponse(200, profilePage({ chrome: chromeOf(session), profile, appName, staleAfter, saved: url.searchParams.get('saved') === '1' }))
           }),
         ),
       },
