@@ -1,56 +1,77 @@
 import type { ChangeDraft, ChangesRequest, StoredChange, UserId } from 'push-registry'
 
 /**
- * The memory adapter's change feed: one array in commit order. JavaScript runs one commit at
- * a time, so the order changes are appended in is the order their commits applied in, and a
- * sequence number is a cursor. Pruning and forgetting leave the rest in order; cursors keep
- * meaning "after this number" whatever was removed.
+ * The memory adapter's change feed, in commit order. JavaScript runs one commit at a time, so
+ * the order changes are appended in is the order their commits applied in, and a sequence
+ * number is a cursor. Pruning and forgetting leave the rest in order; cursors keep meaning
+ * "after this number" whatever was removed.
+ *
+ * Each change is kept as one JSON text (non-ASCII escaped, so that the engine stores it one
+ * byte per character) beside two packed arrays of numbers (its sequence number and its time):
+ * a change costs about its JSON's length in heap, a third of the objects it came as, and
+ * `readChanges` builds objects only for the page asked for (fresh ones: what a reader holds
+ * never changes under it).
  */
 export const createMemoryFeed = () => {
-  let changes: StoredEntry[] = []
+  let texts: string[] = []
+  let seqs: number[] = []
+  let times: number[] = []
   let last = 0
 
   /** The index of the first change after `cursor` (binary search: sequence numbers increase). */
   const start = (cursor: string | undefined): number => {
     const after = cursor === undefined ? 0 : parseCursor(cursor)
     let lo = 0
-    let hi = changes.length
+    let hi = seqs.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if ((changes[mid] as StoredEntry).seq <= after) lo = mid + 1
+      if ((seqs[mid] as number) <= after) lo = mid + 1
       else hi = mid
     }
     return lo
   }
 
+  /** Keeps the changes `keep` accepts (given their index); answers how many went. */
+  const retain = (keep: (i: number) => boolean): number => {
+    const kept: number[] = []
+    for (let i = 0; i < texts.length; i++) if (keep(i)) kept.push(i)
+    const removed = texts.length - kept.length
+    texts = kept.map((i) => texts[i] as string)
+    seqs = kept.map((i) => seqs[i] as number)
+    times = kept.map((i) => times[i] as number)
+    return removed
+  }
+
   return {
-    append: (drafts: readonly ChangeDraft[]): void => {
-      for (const draft of drafts) {
-        last += 1
-        changes.push({ seq: last, stored: { cursor: String(last), at: draft.at, users: draft.users, change: draft.change } })
+    append: (added: readonly ChangeDraft[]): void => {
+      for (const draft of added) {
+        texts.push(asciiJson({ users: draft.users, change: draft.change }))
+        times.push(draft.at)
+        seqs.push(++last)
       }
     },
     read: (request: ChangesRequest): StoredChange[] => {
       const from = start(request.after)
-      return changes.slice(from, from + Math.max(0, Math.floor(request.limit))).map((entry) => entry.stored)
+      const to = Math.min(texts.length, from + Math.max(0, Math.floor(request.limit)))
+      const page: StoredChange[] = []
+      for (let i = from; i < to; i++) {
+        const { users, change } = JSON.parse(texts[i] as string) as { users: UserId[]; change: unknown }
+        page.push({ cursor: String(seqs[i]), at: times[i] as number, users, change })
+      }
+      return page
     },
     forget: (users: readonly UserId[]): void => {
       const named = new Set<string>(users)
-      changes = changes.filter((entry) => !entry.stored.users.some((user) => named.has(user)))
+      // Erasure is rare: reading every change's users back is cheaper than indexing them.
+      retain((i) => !(JSON.parse(texts[i] as string) as { users: string[] }).users.some((user) => named.has(user)))
     },
-    prune: (before: number): number => {
-      const kept = changes.filter((entry) => entry.stored.at >= before)
-      const removed = changes.length - kept.length
-      changes = kept
-      return removed
-    },
+    prune: (before: number): number => retain((i) => (times[i] as number) >= before),
   }
 }
 
-interface StoredEntry {
-  readonly seq: number
-  readonly stored: StoredChange
-}
+/** JSON with every non-ASCII character escaped: the same data, stored one byte per character. */
+const asciiJson = (value: unknown): string =>
+  JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 const parseCursor = (cursor: string): number => {
   const seq = Number(cursor)

@@ -1,4 +1,5 @@
 import type { UserId } from '../domain/brand.js'
+import { emptyList } from '../domain/order.js'
 import type { ChangeDraft, StoredChange } from '../ports/storage.js'
 import type { PendingEvent, RegistryEvents } from './events.js'
 import type { GuardedStorage } from './store.js'
@@ -47,7 +48,7 @@ const asChange = (event: PendingEvent): (PendingEvent & { readonly name: ChangeN
  * The users a change names, for erasure. `user.erased` names none: it is the notice that the
  * user is gone, kept until retention removes it, and a repeated erasure must not forget it.
  */
-const usersOf = (event: PendingEvent & { readonly name: ChangeName }): UserId[] => {
+const usersOf = (event: PendingEvent & { readonly name: ChangeName }): readonly UserId[] => {
   const named = new Set<UserId>()
   const add = (user: UserId | null | undefined): void => {
     if (user !== null && user !== undefined) named.add(user)
@@ -67,7 +68,7 @@ const usersOf = (event: PendingEvent & { readonly name: ChangeName }): UserId[] 
     default:
       add(event.payload.owner)
   }
-  return [...named]
+  return named.size === 0 ? emptyList : [...named]
 }
 
 /** The feed entries of a commit's events, at the commit's time. */
