@@ -93,14 +93,14 @@ export const createHttpHandler = (options: HttpHandlerOptions): HttpHandler => {
   const ui = options.ui === undefined ? [] : uiRoutes({ registry: options.registry, clock, options: resolveUiOptions(options.ui), ...(log === undefined ? {} : { log }) })
   const table: readonly Route[] = [...routes({ registry: options.registry, clock, limits }), ...ui]
 
-  const route = async (request: Request, peer: string | undefined): Promise<Answer> => {
+  const route = async (request: Request, peer: string | undefined, method: string): Promise<Answer> => {
     const url = new URL(request.url)
     if (!isNormalPath(url.pathname)) return { label: '(path)', response: notNormalPath() }
     for (const candidate of table) {
       const match = candidate.pattern.exec(url.pathname)
       if (match === null) continue
       const label = candidate.label
-      const handle = handlerOf(candidate, request.method)
+      const handle = handlerOf(candidate, method)
       if (handle === undefined) {
         const allow = Object.keys(candidate.methods).join(', ')
         return { label, response: errorResponse(405, { path: 'method', rule: 'HTTP', message: `allowed: ${allow}` }, { allow }) }
@@ -120,9 +120,9 @@ export const createHttpHandler = (options: HttpHandlerOptions): HttpHandler => {
     return { label: '(unknown)', response: errorResponse(404, { path: 'url', rule: 'HTTP', message: 'no such route' }) }
   }
 
-  const answer = async (request: Request, peer: string | undefined): Promise<Answer> => {
+  const answer = async (request: Request, peer: string | undefined, method: string): Promise<Answer> => {
     try {
-      return await route(request, peer)
+      return await route(request, peer, method)
     } catch (error) {
       // The storage being down or contended is not the client's fault, and not a bug either.
       if (error instanceof StorageError || error instanceof ContentionError) {
@@ -136,10 +136,10 @@ export const createHttpHandler = (options: HttpHandlerOptions): HttpHandler => {
     log?.(`${methodOf(method)} ${label} ${status} ${Math.round(performance.now() - started)}ms${note === undefined ? '' : ` ${note}`}`)
   }
 
-  const serve = async (request: Request, peer: string | undefined): Promise<Response> => {
+  const serve = async (request: Request, peer: string | undefined, method = request.method): Promise<Response> => {
     const started = performance.now()
-    const { label, response, note } = await answer(request, peer)
-    record(request.method, label, response.status, started, note)
+    const { label, response, note } = await answer(request, peer, method)
+    record(method, label, response.status, started, note)
     return response
   }
 

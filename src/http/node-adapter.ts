@@ -4,8 +4,11 @@ import { isNormalPath } from './normal-path.js'
 
 /** What the adapter needs from the handler. */
 export interface NodeAdapterDeps {
-  /** The handler; `peer` is the socket's remote address. */
-  readonly fetch: (request: Request, peer: string | undefined) => Promise<Response>
+  /**
+   * The handler; `peer` is the socket's remote address, `method` the request's own (which
+   * differs from `request.method` only for a method the Fetch API refuses to build, `TRACE`).
+   */
+  readonly fetch: (request: Request, peer: string | undefined, method: string) => Promise<Response>
   readonly maxBodyBytes: number
   /** Logs a request answered by the adapter itself (a body over the limit). */
   readonly record: (method: string, label: string, status: number, started: number) => void
@@ -92,10 +95,15 @@ const writeResponse = async (response: Response, res: ServerResponse, closeAfter
   }
 }
 
+/** Methods the Fetch API forbids in `new Request` (`CONNECT` never reaches a request listener). */
+const fetchForbidden = new Set(['TRACE', 'TRACK'])
+
 const toRequest = (req: IncomingMessage, gone: AbortController): Request => {
   const headers = new Headers()
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string)
-  const method = req.method ?? 'GET'
+  // A method `new Request` refuses still gets its 405 from the router, which routes on the
+  // method passed beside the request; the request stands in as a bodiless GET no route reaches.
+  const method = fetchForbidden.has(req.method ?? 'GET') ? 'GET' : (req.method ?? 'GET')
   const bodyless = method === 'GET' || method === 'HEAD'
   return new Request(new URL(req.url ?? '/', 'http://localhost'), {
     method,
@@ -150,7 +158,7 @@ export const nodeAdapter =
         closeUnread()
         return
       }
-      const response = await deps.fetch(request, req.socket.remoteAddress)
+      const response = await deps.fetch(request, req.socket.remoteAddress, req.method ?? 'GET')
       await writeResponse(response, res, !req.complete)
       closeUnread()
     }

@@ -1,5 +1,7 @@
+import { createServer } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { createHttpHandler } from 'push-registry/http'
+import { rawStatus } from './raw-http.js'
 import { bothKey, setup } from './support.js'
 import { uiOptions } from '../ui/support.js'
 
@@ -21,6 +23,21 @@ describe('HTTP: methods are looked up as own entries of a route, never inherited
         expect(response.headers.get('allow'), `${method} ${path}`).toMatch(/^(GET|POST)(, (GET|POST))*$/)
         expect(await response.json(), `${method} ${path}`).toMatchObject({ error: { path: 'method', rule: 'HTTP' } })
       }
+    }
+  })
+
+  it('HTTP: on node:http too, a method the Fetch API cannot build (TRACE) or no route defines gets 405, not 400', async () => {
+    const { handler, lines } = setup()
+    const server = createServer(handler.node)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      for (const method of ['TRACE', 'PROPFIND', 'PUT']) {
+        expect(await rawStatus(server, `${method} /healthz HTTP/1.1\r\nhost: x`), method).toBe(405)
+        expect(await rawStatus(server, `${method} /v1/users/kim/profile HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${bothKey}`), method).toBe(405)
+      }
+      expect(lines).toEqual(['TRACE', 'TRACE', 'PROPFIND', 'PROPFIND', 'PUT', 'PUT'].map((m, i) => expect.stringMatching(new RegExp(`^${m} ${i % 2 === 0 ? '/healthz' : '/v1/users/:id/profile'} 405 \\d+ms$`))))
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
     }
   })
 
