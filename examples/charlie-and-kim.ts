@@ -6,7 +6,7 @@
  * registry now answers: profiles (R25), segments (R21–R23), send targets (R27) and changelogs (R9).
  */
 import type { AppId, Registry, RegistryEvents, Segment } from 'push-registry'
-import { createRegistry, fixedClock, redact } from 'push-registry'
+import { collect, createRegistry, fixedClock, redact } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
 
 // Segments take a branded `AppId`; plain strings are fine everywhere else.
@@ -64,10 +64,11 @@ const show = async (registry: Registry): Promise<void> => {
       console.log(`    changelog ${new Date(entry.at).toISOString()} ${entry.kind}${reason} ${redact(entry.token)} ${entry.from ?? '∅'} → ${entry.to ?? '∅'}`)
     }
   }
-  for (const segment of segments) console.log(`  segment ${segmentName(segment)}: [${(await registry.segment(segment)).join(', ')}]`)
+  for (const segment of segments) console.log(`  segment ${segmentName(segment)}: [${(await collect(registry.segment(segment))).join(', ')}]`)
   for (const appId of [ios, android]) {
     for (const kind of ['alert', 'background'] as const) {
-      const targets = await registry.targets({ appId, kind })
+      // A real sender streams targets (`for await`); the example's answer is tiny, so it collects.
+      const targets = await collect(registry.targets({ appId, kind }))
       console.log(`  targets ${kind}:${appId}: [${targets.map((t) => `${redact(t.token)} → ${t.owners.join('+') || 'anonymous'}`).join(', ')}]`)
     }
   }

@@ -14,6 +14,10 @@ export { profileToJson } from './registry/profile-json.js'
 export type { ProfileJson } from './registry/profile-json.js'
 export type { ChangeName, ChangesOptions, RegistryChange } from './registry/change-feed.js'
 export type { EraseReport } from './registry/erase.js'
+export { collect } from './registry/query-stream.js'
+export { scanIndexQueries } from './registry/scan-index-queries.js'
+export type { IndexQueries } from './registry/scan-index-queries.js'
+export { isActiveMatch, ownersMatch, registrationMatches, userRowOf } from './registry/index-semantics.js'
 export { ContentionError, RegistryConfigError, StorageError } from './registry/errors.js'
 export { brandErrorClass, errorBrand, isPushRegistryError } from './errors/error-brand.js'
 export type { ErrorGuard, PushRegistryErrorName } from './errors/error-brand.js'
@@ -78,6 +82,8 @@ export type {
   UserRecord,
 } from './domain/records.js'
 export { recordId } from './domain/records.js'
+export type { IndexEntry, RegistrationEntry, UserEntry } from './domain/index-entry.js'
+export { compareRegistrations, indexEntryOf } from './domain/index-entry.js'
 export { canonicalKey } from './domain/order.js'
 export type { Segment } from './domain/segment.js'
 export type { PushToken, TokenKey, WebPushSubscription } from './domain/token.js'
@@ -107,4 +113,5 @@ export type {
   StoredChange,
   StoredRecord,
 } from './ports/storage.js'
+export type { ActiveFilter, IndexPage, RegistrationQuery, UserQuery, UserRow } from './ports/index-queries.js'
 export type { OutgoingPush, ProviderPort, ProviderReply } from './ports/provider.js'

@@ -32,7 +32,7 @@ afterAll(() => {
 const story = (load: (specifier: string) => string): string => `
 const { createRegistry, fixedClock } = ${load('push-registry')}
 const { createMemoryStorage } = ${load('push-registry/memory')}
-const { toTaskEither } = ${load('push-registry/fp')}
+const { collectTE } = ${load('push-registry/fp')}
 const run = async () => {
   const registry = createRegistry({
     apps: [{ appId: 'ios', name: 'MyApp (iOS)', platform: 'ios' }],
@@ -41,7 +41,7 @@ const run = async () => {
   })
   await registry.ingest({ type: 'session_started', at: '2026-01-01T00:00:00Z', appId: 'ios', deviceId: 'phone-1', userId: 'charlie', token: 'a1'.repeat(32), permission: 'granted' })
   await registry.ingest({ type: 'user_changed', at: '2026-01-02T00:00:00Z', appId: 'ios', deviceId: 'phone-1', userId: 'kim' })
-  const targets = await toTaskEither(registry).targets({ appId: 'ios', kind: 'alert' })()
+  const targets = await collectTE(registry.targets({ appId: 'ios', kind: 'alert' }))()
   console.log(JSON.stringify(targets.right.map((t) => t.owners)))
 }
 run()

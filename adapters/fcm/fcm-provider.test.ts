@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { classifyAnswer, createDispatcher, createRegistry, redact } from 'push-registry'
+import { classifyAnswer, collect, createDispatcher, createRegistry, redact } from 'push-registry'
 import type { AnswerClass, AppId, DeviceId, OutgoingPush, ProviderPort, ProviderReply } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
 import { createFcmProvider, FcmConfigError, nonFcmReason } from 'push-registry/fcm'
@@ -401,13 +401,13 @@ describe('end to end with the registry', () => {
       clock: { now: () => Date.parse('2026-11-23T12:00:00Z') },
     })
     await registry.ingest({ type: 'session_started', at: '2026-11-23T10:00:00Z', appId, deviceId: 'pixel' as DeviceId, userId: 'kim', token, permission: 'granted', osVersion: '14' })
-    const [target] = await registry.targets({ appId, kind: 'alert' })
+    const [target] = await collect(registry.targets({ appId, kind: 'alert' }))
     expect(target?.token).toBe(token)
     peer.script(token, 'unregistered')
     const reply = await fcm.send({ appId, token, kind: 'alert', payload: { notification: { title: 'Hi' } } })
     const report = await registry.ingest({ type: 'provider_answer', at: '2026-11-23T11:00:00Z', appId, token, provider: 'fcm', ...reply })
     expect(report.rejected).toEqual([])
-    expect(await registry.targets({ appId, kind: 'alert' })).toEqual([])
+    expect(await collect(registry.targets({ appId, kind: 'alert' }))).toEqual([])
     await registry.close()
   })
 

@@ -2,18 +2,27 @@ import type {
   ChangesRequest,
   CommitOptions,
   CommitOutcome,
+  IndexEntry,
+  IndexPage,
   RecordKey,
   RecordKind,
   RecordWrite,
+  RegistrationEntry,
+  RegistrationQuery,
   RegistryRecord,
   ScanPage,
   ScanRequest,
   StoragePort,
   StoredChange,
   StoredRecord,
+  UserEntry,
+  UserId,
+  UserQuery,
+  UserRow,
 } from 'push-registry'
-import { recordId } from 'push-registry'
+import { indexEntryOf, recordId, registrationMatches, userRowOf } from 'push-registry'
 import { createMemoryFeed } from './memory-feed.js'
+import { OwnedIndex } from './owned-index.js'
 
 /** Options of {@link createMemoryStorage}. None yet; the object keeps room for them. */
 export type MemoryStorageOptions = Record<string, never>
@@ -67,6 +76,11 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
   const find = (key: RecordKey | RegistryRecord): Entry | undefined =>
     scopeOf(key.kind, scopeName(key), false)?.byId.get(idWithin(key))
 
+  // The index: each record's entry sits on its stored version (so a registration query walks its
+  // app's list of registrations and reads entries, never records), and `owned` lists, per user,
+  // the registration entries naming them among their owners (what a user query joins).
+  const owned = new OwnedIndex()
+
   const read = async (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> => keys.map(find)
 
   const commit = async (writes: readonly RecordWrite[], options: CommitOptions = {}): Promise<CommitOutcome> => {
@@ -86,7 +100,9 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
       const scope = scopeOf(write.record.kind, scopeName(write.record), true) as Scope
       const id = idWithin(write.record)
       const existing = scope.byId.get(id)
-      const entry = new Entry(write.record, write.expectedVersion + 1, existing?.position ?? scope.members.length)
+      const indexed = write.entry === undefined ? indexEntryOf(write.record) : write.entry
+      const entry = new Entry(write.record, write.expectedVersion + 1, existing?.position ?? scope.members.length, indexed)
+      if (write.record.kind === 'registration') owned.replace(existing?.indexed as RegistrationEntry | null | undefined, indexed as RegistrationEntry | null)
       scope.byId.set(id, entry)
       scope.members[entry.position] = entry
     }
@@ -113,13 +129,49 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     return { records: page, next: null }
   }
 
+  const stateOf = (userId: UserId): UserEntry['subscription'] =>
+    (tables.user.get('')?.byId.get(userId)?.indexed as UserEntry | null | undefined)?.subscription ?? 'subscribed'
+
+  const queryRegistrations = async (query: RegistrationQuery): Promise<IndexPage<RegistrationEntry>> => {
+    const all = scopesInOrder.registration
+    const wanted = query.appId === undefined ? all : all.filter((s) => s.name === query.appId)
+    const entries: RegistrationEntry[] = []
+    const next = walk(wanted, query.after, query.limit, (member) => {
+      const entry = member.indexed as RegistrationEntry | null
+      if (entry === null || !registrationMatches(entry, query, stateOf)) return false
+      entries.push(entry)
+      return true
+    })
+    return { entries, next }
+  }
+
+  const queryUsers = async (query: UserQuery): Promise<IndexPage<UserRow>> => {
+    const users = tables.user.get('')
+    const rowOf = (member: Entry | undefined): UserRow | null =>
+      member === undefined ? null : userRowOf(member.indexed as UserEntry, owned.of((member.indexed as UserEntry).userId), query)
+    if (query.userIds !== undefined) {
+      const rows = [...new Set(query.userIds)].flatMap((id) => rowOf(users?.byId.get(id)) ?? [])
+      return { entries: rows, next: null }
+    }
+    const entries: UserRow[] = []
+    const next = walk(users === undefined ? [] : [users], query.after, query.limit, (member) => {
+      const row = rowOf(member)
+      if (row === null) return false
+      entries.push(row)
+      return true
+    })
+    return { entries, next }
+  }
+
   return {
-    capabilities: { sharedAcrossProcesses: false, durable: false },
+    capabilities: { sharedAcrossProcesses: false, durable: false, indexedQueries: true },
     read,
     commit,
     scan,
     readChanges: async (request: ChangesRequest): Promise<readonly StoredChange[]> => feed.read(request),
     pruneChanges: async ({ before }) => feed.prune(before),
+    queryRegistrations,
+    queryUsers,
     close: async () => undefined,
   }
 }
@@ -127,17 +179,49 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
 /** One version of one record, as stored and as handed out; never changed once made. */
 class Entry implements StoredRecord {
   readonly #position: number
+  readonly #indexed: IndexEntry | null
   constructor(
     readonly record: RegistryRecord,
     readonly version: number,
     position: number,
+    indexed: IndexEntry | null,
   ) {
     this.#position = position
+    this.#indexed = indexed
   }
   /** Where the record stands in its scope's scan order. */
   get position(): number {
     return this.#position
   }
+  /** The record's index entry (private fields keep it out of what `read` hands out). */
+  get indexed(): IndexEntry | null {
+    return this.#indexed
+  }
+}
+
+/**
+ * How many stored versions one page of an index query looks at, at most: a query whose filter
+ * keeps few entries (idle targets) answers short pages rather than walking a whole app at once.
+ */
+const examinedPerPage = 65_536
+
+/**
+ * Walks the members of `scopes` from a cursor, offering each to `take` (which says whether it
+ * kept it), until `limit` were kept or `examinedPerPage` looked at; answers the next cursor.
+ */
+const walk = (scopes: readonly Scope[], after: string | undefined, limit: number, take: (member: Entry) => boolean): string | null => {
+  const [startScope, startOffset] = parseCursor(after)
+  let kept = 0
+  let examined = 0
+  for (let g = startScope; g < scopes.length; g++) {
+    const members = (scopes[g] as Scope).members
+    for (let i = g === startScope ? startOffset : 0; i < members.length; i++) {
+      if (kept >= limit || examined >= Math.max(limit, examinedPerPage)) return `${g}:${i}`
+      examined++
+      if (take(members[i] as Entry)) kept++
+    }
+  }
+  return null
 }
 
 interface Scope {

@@ -18,7 +18,7 @@ import type {
   TokenKey,
   UserId,
 } from 'push-registry'
-import { recordId } from 'push-registry'
+import { recordId, scanIndexQueries } from 'push-registry'
 import { migrate as runMigrations } from './migrate.js'
 import type { RowKey } from './record-keys.js'
 import { appScoped, rowKeyOf } from './record-keys.js'
@@ -56,6 +56,9 @@ export interface PostgresStorageOptions {
  *   conflict), updates the others and deletes the deleted (READ COMMITTED + row locks: see the README for why not SERIALIZABLE). A write that
  *   lost a race is reported as a conflict, never half-applied.
  * - `scan` pages by the insertion sequence (keyset), so an export holds one page in memory.
+ * - `queryRegistrations` / `queryUsers` are answered by scanning (`scanIndexQueries`): correct
+ *   and streamed, but their cost grows with the store, not with the answer (`indexedQueries`
+ *   is `false`).
  *
  * @example
  * ```ts
@@ -177,8 +180,12 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
   const capabilities: StorageCapabilities = {
     sharedAcrossProcesses: options.sharedAcrossProcesses ?? true,
     durable: options.durable ?? true,
+    // Index queries are answered by scanning (`scanIndexQueries`) until the adapter has typed
+    // index tables; the entries the registry sends with each write are not stored yet.
+    indexedQueries: false,
   }
-  return { capabilities, read, commit, scan, readChanges, pruneChanges, close: () => driver.close() }
+  const { queryRegistrations, queryUsers } = scanIndexQueries({ read, scan })
+  return { capabilities, read, commit, scan, readChanges, pruneChanges, queryRegistrations, queryUsers, close: () => driver.close() }
 }
 
 interface ScannedRow {

@@ -8,6 +8,7 @@
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import type { Registry } from '../registry/create-registry.js'
 import type { ContentionError, StorageError } from '../registry/errors.js'
+import { collect } from '../registry/query-stream.js'
 
 /**
  * What a registry operation can fail with. Bad input is never a failure (it is reported);
@@ -15,10 +16,17 @@ import type { ContentionError, StorageError } from '../registry/errors.js'
  */
 export type RegistryFailure = StorageError | ContentionError | Error
 
-/** The registry's Promise-returning operations, which {@link RegistryTE} lifts (events, `apps` and the streams stay on the registry). */
-export type RegistryOperations = Omit<Registry, 'on' | 'apps' | 'exportSegment' | 'changes'>
+/** The registry's streamed queries: they stay async iterables, since a `TaskEither` would hold the whole answer. */
+export type StreamedQuery = 'registrations' | 'segment' | 'targets' | 'exportSegment' | 'idleTargets'
 
-/** Each Promise-returning operation of the registry, as a function returning a `TaskEither`. */
+/** The registry's Promise-returning operations, which {@link RegistryTE} lifts (events, `apps` and the streams stay on the registry). */
+export type RegistryOperations = Omit<Registry, 'on' | 'apps' | 'changes' | StreamedQuery>
+
+/**
+ * Each Promise-returning operation of the registry, as a function returning a `TaskEither`.
+ * The streamed queries (`targets`, `segment`, `registrations`, `idleTargets`, `exportSegment`)
+ * are not here: iterate them on the registry, or gather a small answer with {@link collectTE}.
+ */
 export type RegistryTE = {
   readonly [K in keyof RegistryOperations]: RegistryOperations[K] extends (...args: infer A) => Promise<infer R>
     ? (...args: A) => TE.TaskEither<RegistryFailure, R>
@@ -39,21 +47,28 @@ const lift =
  * import { pipe } from 'fp-ts/function'
  * import * as TE from 'fp-ts/TaskEither'
  * const fp = toTaskEither(registry)
- * const program = pipe(fp.ingest(inputs), TE.chain(() => fp.targets({ appId: 'ios', kind: 'alert' })))
+ * const program = pipe(fp.ingest(inputs), TE.chain(() => collectTE(registry.targets({ appId: 'ios', kind: 'alert' }))))
  * ```
  */
 export const toTaskEither = (registry: Registry): RegistryTE => ({
   ingest: lift(registry.ingest),
-  registrations: lift(registry.registrations),
-  segment: lift(registry.segment),
-  targets: lift(registry.targets),
   profile: lift(registry.profile),
   exportUsers: lift(registry.exportUsers),
   lookup: lift(registry.lookup),
   changelog: lift(registry.changelog),
   dispatchStats: lift(registry.dispatchStats),
-  idleTargets: lift(registry.idleTargets),
   pruneChanges: lift(registry.pruneChanges),
   erase: lift(registry.erase),
   close: lift(registry.close),
 })
+
+/**
+ * Every item of a streamed query, as a `TaskEither`: for answers the caller knows to be small
+ * (one user's devices, a test). A failing page is the left side.
+ *
+ * @example
+ * ```ts
+ * const targets = await collectTE(registry.targets({ appId: 'ios', kind: 'alert' }))()
+ * ```
+ */
+export const collectTE = <A>(items: AsyncIterable<A>): TE.TaskEither<RegistryFailure, A[]> => TE.tryCatch(() => collect(items), asFailure)

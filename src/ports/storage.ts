@@ -1,5 +1,7 @@
 import type { AppId, UserId } from '../domain/brand.js'
+import type { IndexEntry, RegistrationEntry } from '../domain/index-entry.js'
 import type { RecordKey, RecordKind, RegistryRecord } from '../domain/records.js'
+import type { IndexPage, RegistrationQuery, UserQuery, UserRow } from './index-queries.js'
 
 /** A record as stored, with the version its last write gave it (1 for the first). */
 export interface StoredRecord {
@@ -11,6 +13,13 @@ export interface StoredRecord {
 export interface RecordWrite {
   readonly record: RegistryRecord
   readonly expectedVersion: number
+  /**
+   * The record's index entry, `indexEntryOf(record)`, which the registry derives and sends with
+   * every write; `null` for a record the queries do not index. It replaces the record's previous
+   * entry in the same atomic commit. A store that keeps no indexes ignores it; when it is absent
+   * (a write not made by the registry), a store with indexes derives it with `indexEntryOf`.
+   */
+  readonly entry?: IndexEntry | null
 }
 
 /** One deletion: applies only if the stored version is `expectedVersion` (never 0: the record exists). */
@@ -100,6 +109,12 @@ export interface StorageCapabilities {
   readonly sharedAcrossProcesses: boolean
   /** Records survive a restart of the process. */
   readonly durable: boolean
+  /**
+   * `queryRegistrations` and `queryUsers` are answered from indexes the store keeps, at a cost
+   * that grows with the answer rather than with the store. Absent or `false`: the store answers
+   * them by scanning (or leaves them out, and the registry scans: `scanIndexQueries`).
+   */
+  readonly indexedQueries?: boolean
 }
 
 /**
@@ -132,6 +147,19 @@ export interface StorageCapabilities {
  *   the stored changes naming those users in the same commit; `pruneChanges({ before })`
  *   removes those whose `at` is earlier, and answers how many it removed. Cursors are opaque
  *   strings; a cursor whose change was pruned or forgotten still resumes after it.
+ * - Index queries (optional; `scanIndexQueries(store)` answers them from `read` and `scan` for
+ *   a store that has no indexes) answer over the index entries of the stored records, a
+ *   record's entry being the `entry` of its last write (`indexEntryOf(record)`):
+ *   - `queryRegistrations` pages through the registration entries that pass every filter of
+ *     the query (see `RegistrationQuery`; `ownerStates` joins each entry's owners with the user
+ *     entries); `queryUsers` pages through user entries, each with the registration entries
+ *     whose `owners` name the user (of `apps`), sorted by app then device (`UserRow`).
+ *   - Like `scan`, a query meets every entry that matched when it began and still matches,
+ *     each exactly once, in an order the store chooses; entries written meanwhile may or may not
+ *     appear. `next` is an opaque keyset cursor; a page holds at most `limit` entries and may
+ *     hold fewer, even none, before the last (a store may stop at a page of candidates).
+ *   - Times are compared as given: the registry turns the query's `now` into `reportedSince`
+ *     (R19, D7), so a store never needs a clock.
  * - A store may enforce domain invariants itself (the PostgreSQL adapter refuses two active
  *   registrations of one token in one app, I2). A commit that breaks one because of a
  *   concurrent writer is reported as a conflict; one that breaks it on its own is a defect of
@@ -160,6 +188,10 @@ export interface StoragePort {
   readonly readChanges: (request: ChangesRequest) => Promise<readonly StoredChange[]>
   /** Retention: removes the changes whose `at` is before `before`; answers how many. */
   readonly pruneChanges: (request: { readonly before: number }) => Promise<number>
+  /** Registration entries passing a query's filters, a page at a time (see the contract above). */
+  readonly queryRegistrations?: (query: RegistrationQuery) => Promise<IndexPage<RegistrationEntry>>
+  /** Users, each with the registrations they own, a page at a time (see the contract above). */
+  readonly queryUsers?: (query: UserQuery) => Promise<IndexPage<UserRow>>
   /** Releases connections and handles; the store is not used afterwards. */
   readonly close: () => Promise<void>
 }

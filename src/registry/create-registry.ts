@@ -68,15 +68,18 @@ export interface Registry {
    * storage fails (`StorageError`) or stays contended (`ContentionError`).
    */
   readonly ingest: (input: unknown) => Promise<IngestReport>
-  /** Every known registration, or one app's, with its state now. */
-  readonly registrations: (appId?: string) => Promise<RegistrationSummary[]>
-  /** R21–R24: the users in a segment now; with `scope`, only its apps' registrations count (R4, I8). */
-  readonly segment: (segment: Segment, scope?: ReadScope) => Promise<UserId[]>
-  /** R27, I6: where a default (or overridden) send of `kind` to `appId` would go now. */
-  readonly targets: (query: { readonly appId: string; readonly kind: 'alert' | 'background'; readonly eligibility?: Eligibility }) => Promise<Target[]>
+  /**
+   * Every known registration, or one app's, with its state at the time of the call, streamed
+   * from the store's index (an async iterable: `for await`, or `collect` for small answers).
+   */
+  readonly registrations: (appId?: string) => AsyncIterable<RegistrationSummary>
+  /** R21–R24: the users in a segment now, each once, streamed; with `scope`, only its apps' registrations count (R4, I8). */
+  readonly segment: (segment: Segment, scope?: ReadScope) => AsyncIterable<UserId>
+  /** R27, I6: where a default (or overridden) send of `kind` to `appId` would go now, streamed. */
+  readonly targets: (query: { readonly appId: string; readonly kind: 'alert' | 'background'; readonly eligibility?: Eligibility }) => AsyncIterable<Target>
   /** R25: a user's profile, or `null` if the user is unknown; with `scope`, only its apps' devices and changelog. */
   readonly profile: (userId: string, scope?: ReadScope) => Promise<Profile | null>
-  /** R26: exports of the given users (unknown ids are left out); with `scope`, only its apps' tokens. */
+  /** R26: exports of the given users (unknown ids are left out); with `scope`, only its apps' tokens. The caller bounds the list. */
   readonly exportUsers: (userIds: readonly string[], scope?: ReadScope) => Promise<UserExport[]>
   /** R26: a segment's exports, streamed; `scope` narrows both the segment and the exports. */
   readonly exportSegment: (segment: Segment, scope?: ReadScope) => AsyncIterable<UserExport>
@@ -86,8 +89,8 @@ export interface Registry {
   readonly changelog: (userId: string, scope?: ReadScope) => Promise<ChangelogEntry[]>
   /** The SDK's received / opened counts of one dispatch (`delivery_reported`), or `null` if unknown. */
   readonly dispatchStats: (query: { readonly appId: string; readonly dispatchId: string }) => Promise<DispatchStats | null>
-  /** R14, R19: live tokens of an app last reported before `seenBefore` (ms since the epoch). */
-  readonly idleTargets: (query: { readonly appId: string; readonly seenBefore: number }) => Promise<IdleTarget[]>
+  /** R14, R19: live tokens of an app last reported before `seenBefore` (ms since the epoch), streamed. */
+  readonly idleTargets: (query: { readonly appId: string; readonly seenBefore: number }) => AsyncIterable<IdleTarget>
   /**
    * The durable change feed: every change of state (token, capability, subscription and
    * opt-in changes, invalidations, quarantines, erasures) in commit order, each with a cursor
@@ -131,7 +134,7 @@ export interface Registry {
  *   storage: createMemoryStorage(),
  * })
  * await registry.ingest({ type: 'user_changed', at: '2026-01-02T00:00:00Z', appId: 'ios', deviceId: 'phone-1', userId: 'kim' })
- * const targets = await registry.targets({ appId: 'ios', kind: 'alert' })
+ * for await (const target of registry.targets({ appId: 'ios', kind: 'alert' })) console.log(target.deviceId)
  * ```
  * @throws RegistryConfigError when the options cannot work (no apps, duplicate ids, bad policy).
  */

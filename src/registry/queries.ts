@@ -4,7 +4,7 @@ import type { Capability } from '../domain/capability.js'
 import { canAlert } from '../domain/capability.js'
 import type { ChangelogEntry } from '../domain/changelog.js'
 import { entryUser } from '../domain/changelog.js'
-import type { ContactKind, ContactRecord, DispatchRecord, RecordKey, RegistrationRecord, TokenRecord, UserRecord } from '../domain/records.js'
+import type { ContactKind, ContactRecord, DispatchRecord, RegistrationRecord, TokenRecord, UserRecord } from '../domain/records.js'
 import { dispatchKey, registrationKey, tokenRecordKey, userKey } from '../domain/records.js'
 import { normalizeContact } from '../domain/contact.js'
 import type { ApnsEnvironment, SubscriptionState } from '../domain/input.js'
@@ -17,6 +17,9 @@ import type { PushToken } from '../domain/token.js'
 import type { Catalog } from '../domain/world.js'
 import { reads } from '../domain/world.js'
 import type { Segment } from '../domain/segment.js'
+import type { RegistrationEntry } from '../domain/index-entry.js'
+import type { RegistrationQuery, UserQuery, UserRow } from '../ports/index-queries.js'
+import { mapped, nothing, paged } from './query-stream.js'
 import type { GuardedStorage } from './store.js'
 import { WorkingSet } from './store.js'
 
@@ -109,36 +112,20 @@ const inScopeOf = (scope: ReadScope | undefined): InScope => {
   return (appId) => apps.has(appId)
 }
 
+/** Entries asked of the store per page: large enough that a million targets is a few hundred pages. */
 const pageSize = 4096
 
-/** Every stored registration (of one app), page by page. */
-async function* registrationPages(deps: QueryDeps, appId?: AppId): AsyncGenerator<RegistrationRecord[]> {
-  let cursor: string | undefined
-  do {
-    const page = await deps.storage.scan({ kind: 'registration', limit: pageSize, ...(appId === undefined ? {} : { appId }), ...(cursor === undefined ? {} : { cursor }) })
-    yield page.records.map((r) => r.record as RegistrationRecord)
-    cursor = page.next ?? undefined
-  } while (cursor !== undefined)
-}
-
-async function* userPages(deps: QueryDeps): AsyncGenerator<UserRecord[]> {
-  let cursor: string | undefined
-  do {
-    const page = await deps.storage.scan({ kind: 'user', limit: pageSize, ...(cursor === undefined ? {} : { cursor }) })
-    yield page.records.map((r) => r.record as UserRecord)
-    cursor = page.next ?? undefined
-  } while (cursor !== undefined)
-}
+const after_ = (after: string | undefined): { readonly after?: string } => (after === undefined ? {} : { after })
 
 /** The registration's token if it is usable at `now` (R19, D7, I6), else `null`. */
-const liveOf = (deps: QueryDeps, record: RegistrationRecord, now: Instant): ActiveToken | null => {
-  const token = record.view.token
-  return isLiveAt(token, deps.catalog.policy(record.appId).staleness, now) ? token : null
+const liveOf = (deps: QueryDeps, entry: RegistrationEntry, now: Instant): ActiveToken | null => {
+  const token = entry.token
+  return isLiveAt(token, deps.catalog.policy(entry.appId).staleness, now) ? token : null
 }
 
-const statusOf = (deps: QueryDeps, record: RegistrationRecord, live: ActiveToken | null, now: Instant): RegistrationSummary['status'] => {
-  const token = record.view.token
-  const staleness = deps.catalog.policy(record.appId).staleness
+const statusOf = (deps: QueryDeps, entry: RegistrationEntry, live: ActiveToken | null, now: Instant): RegistrationSummary['status'] => {
+  const token = entry.token
+  const staleness = deps.catalog.policy(entry.appId).staleness
   if (live !== null) return isStaleAt(live, staleness, now) ? 'stale' : 'active'
   // R19, D7: a quarantined token expires like an active one (the history shows it expired).
   const expiry = token.status === 'active' || token.status === 'suspect' ? expiresAt(token, staleness) : null
@@ -146,28 +133,188 @@ const statusOf = (deps: QueryDeps, record: RegistrationRecord, live: ActiveToken
   return token.status
 }
 
-/** Every known registration (of one app), with its state at `now`. */
-export const registrations = async (deps: QueryDeps, appId?: AppId): Promise<RegistrationSummary[]> => {
+/** R19, D7: the `active` filter of tokens of `appId` still usable at `now`. */
+const liveSince = (deps: QueryDeps, appId: AppId, now: Instant): Instant | null => {
+  const expireAfter = deps.catalog.policy(appId).staleness.expireAfter
+  return expireAfter === null ? null : ((now - expireAfter) as Instant)
+}
+
+const summaryOf = (deps: QueryDeps, entry: RegistrationEntry, now: Instant): RegistrationSummary => {
+  const live = liveOf(deps, entry, now)
+  const token = entry.token
+  return {
+    appId: entry.appId,
+    deviceId: entry.deviceId,
+    token: token.status === 'none' ? null : token.token,
+    owner: entry.owner,
+    owners: entry.owners,
+    capability: live?.capability ?? null,
+    active: live !== null,
+    status: statusOf(deps, entry, live, now),
+  }
+}
+
+/** Every known registration (of one app), with its state at the time of the call, streamed. */
+export const registrations = (deps: QueryDeps, appId?: AppId): AsyncIterable<RegistrationSummary> => {
   const now = deps.now()
-  const out: RegistrationSummary[] = []
-  for await (const page of registrationPages(deps, appId)) {
-    for (const record of page) {
-      if (!record.view.known) continue
-      const live = liveOf(deps, record, now)
-      const token = record.view.token
-      out.push({
-        appId: record.appId,
-        deviceId: record.deviceId,
-        token: token.status === 'none' ? null : token.token,
-        owner: record.view.owner,
-        owners: record.view.owners,
-        capability: live?.capability ?? null,
-        active: live !== null,
-        status: statusOf(deps, record, live, now),
-      })
+  return paged(
+    (after) => deps.storage.queryRegistrations({ ...(appId === undefined ? {} : { appId }), limit: pageSize, ...after_(after) }),
+    (entries) => entries.map((entry) => summaryOf(deps, entry, now)),
+  )
+}
+
+/** What a user holds across active registrations, as bits, for the segment rules. */
+const holdsAny = 1
+const holdsForeground = 2
+const holdsProvisional = 4
+
+/** The apps whose registrations count for a segment read in `scope`; `undefined`: every app. */
+const segmentApps = (spec: Segment, scope: ReadScope | undefined): readonly AppId[] | undefined => {
+  const inScope = inScopeOf(scope)
+  if (spec.kind === 'foregroundPushEnabledForApp') return inScope(spec.appId) ? [spec.appId] : []
+  return scope?.apps as readonly AppId[] | undefined
+}
+
+/**
+ * The rows of a segment's members at `now` (R21–R24), each user once, with their registrations
+ * of the scope's apps. Walks users rather than registrations: each user comes once with their
+ * subscription state and owned registrations at hand, so no set of a million users is built to
+ * remove duplicates, and no record is loaded.
+ */
+const memberRows = (deps: QueryDeps, spec: Segment, scope: ReadScope | undefined, now: Instant, withRegistrations: boolean): AsyncIterable<UserRow> => {
+  const apps = segmentApps(spec, scope)
+  if (apps !== undefined && apps.length === 0 && spec.kind !== 'pushSubscription') return nothing
+  const query: UserQuery =
+    spec.kind === 'pushSubscription'
+      ? // R24, D11: every known user, including those known only from settings or attributes.
+        { states: [spec.state], ...(withRegistrations ? (apps === undefined ? {} : { apps }) : { apps: [] }), limit: pageSize }
+      : {
+          owning: true,
+          ...(apps === undefined ? {} : { apps }),
+          // R23: not unsubscribed. R21 ignores the state, and R22 lets provisional users in whatever it is.
+          ...(spec.kind === 'backgroundOrForegroundPushEnabled' ? { states: alertStates } : {}),
+          limit: pageSize,
+        }
+  return paged(
+    (after) => deps.storage.queryUsers({ ...query, ...after_(after) }),
+    (rows) => rows.filter((row) => isMember(deps, spec, row, now)),
+  )
+}
+
+const alertStates: readonly SubscriptionState[] = ['subscribed', 'opted_in']
+
+const isMember = (deps: QueryDeps, spec: Segment, row: UserRow, now: Instant): boolean => {
+  if (spec.kind === 'pushSubscription') return true
+  if (spec.kind === 'uninstalled') {
+    const e = exportOf(deps, row, now)
+    if (e.uninstalled_at === undefined) return false
+    const at = Date.parse(e.uninstalled_at)
+    return at >= spec.from && at < spec.to
+  }
+  let bits = 0
+  for (const entry of row.registrations) {
+    const live = liveOf(deps, entry, now)
+    if (live === null) continue
+    bits |= holdsAny | (canAlert(live.capability) ? holdsForeground : 0) | (live.capability === 'provisional' ? holdsProvisional : 0)
+  }
+  return bits !== 0 && inSegment(spec.kind, bits, row.user.subscription)
+}
+
+/** R21–R24: the identified users in a segment at the time of the call, streamed, each once. */
+export const segment = (deps: QueryDeps, spec: Segment, scope?: ReadScope): AsyncIterable<UserId> => {
+  const rows = memberRows(deps, spec, scope, deps.now(), false)
+  return mapped(rows, (row) => row.user.userId)
+}
+
+const inSegment = (kind: Segment['kind'], bits: number, state: SubscriptionState): boolean => {
+  switch (kind) {
+    case 'foregroundPushEnabledForApp':
+      // R21: subscription state is not considered.
+      return (bits & holdsForeground) !== 0
+    case 'foregroundPushEnabled':
+      // R22: provisional authorization counts whatever the subscription state.
+      return (bits & holdsProvisional) !== 0 || ((bits & holdsForeground) !== 0 && mayReceiveAlerts(state))
+    default:
+      // R23: any active token, while not unsubscribed.
+      return mayReceiveAlerts(state)
+  }
+}
+
+/** Where a push to a registration's live token goes (S4: with its APNs environment). */
+const targetOf = (entry: RegistrationEntry, live: ActiveToken): Target => ({
+  appId: entry.appId,
+  deviceId: entry.deviceId,
+  token: live.token,
+  capability: live.capability,
+  owners: entry.owners,
+  ...(live.environment === undefined ? {} : { environment: live.environment }),
+})
+
+/** R27, I6: the tokens a send of `kind` to `appId` would address at the time of the call, streamed. */
+export const targets = (deps: QueryDeps, appId: AppId, kind: 'alert' | 'background', eligibility: Eligibility = {}): AsyncIterable<Target> => {
+  const now = deps.now()
+  const app = deps.catalog.app(appId)
+  if (app === undefined || (kind === 'background' && app.platform === 'web' && eligibility.capabilities === undefined)) {
+    // R5: web has no background push.
+    return nothing
+  }
+  const states = [...new Set(eligibility.states ?? (kind === 'alert' ? alertStates : everyState))]
+  const capabilities = [...new Set<Capability>(eligibility.capabilities ?? (kind === 'alert' ? ['foreground', 'provisional'] : ['foreground', 'provisional', 'background']))]
+  const query: RegistrationQuery = {
+    appId,
+    active: { reportedSince: liveSince(deps, appId, now), capabilities },
+    // An anonymous device's user is `subscribed` by default (R11); in shared mode one eligible
+    // account is enough (R10). With every state allowed there is nothing to join.
+    ...(everyState.every((s) => states.includes(s)) ? {} : { ownerStates: states }),
+    limit: pageSize,
+  }
+  return paged(
+    (after) => deps.storage.queryRegistrations({ ...query, ...after_(after) }),
+    (entries) => entries.map((entry) => targetOf(entry, entry.token as ActiveToken)),
+  )
+}
+
+const everyState: readonly SubscriptionState[] = ['subscribed', 'opted_in', 'unsubscribed']
+
+/** R26, D10: a user's export from their row (registrations already narrowed to the read's apps). */
+const exportOf = (deps: QueryDeps, row: UserRow, now: Instant): UserExport => {
+  const tokens: UserExport['push_tokens'][number][] = []
+  let uninstalledAt = -Infinity
+  for (const entry of row.registrations) {
+    const app = deps.catalog.app(entry.appId)
+    if (app === undefined) continue
+    const live = liveOf(deps, entry, now)
+    if (live !== null) {
+      tokens.push({ app: app.name, platform: app.platform, token: live.token, device_id: entry.deviceId, notifications_enabled: canAlert(live.capability) })
+    } else if (entry.token.status === 'ended' && entry.token.reason === 'uninstalled') {
+      uninstalledAt = Math.max(uninstalledAt, entry.token.endedAt)
     }
   }
+  return {
+    external_id: row.user.userId,
+    push_subscribe: row.user.subscription,
+    push_tokens: tokens,
+    ...(tokens.length === 0 && uninstalledAt !== -Infinity ? { uninstalled_at: new Date(uninstalledAt).toISOString() } : {}),
+  }
+}
+
+/** R26: exports of the given users (a list the caller bounds); unknown ids are left out. */
+export const exportUsers = async (deps: QueryDeps, userIds: readonly UserId[], scope?: ReadScope): Promise<UserExport[]> => {
+  const now = deps.now()
+  const apps = scope?.apps as readonly AppId[] | undefined
+  const ids = [...new Set(userIds)]
+  const out: UserExport[] = []
+  for (let i = 0; i < ids.length; i += pageSize) {
+    const page = await deps.storage.queryUsers({ userIds: ids.slice(i, i + pageSize), ...(apps === undefined ? {} : { apps }), limit: pageSize })
+    for (const row of page.entries) out.push(exportOf(deps, row, now))
+  }
   return out
+}
+
+/** R26: the exports of a segment's users, streamed a page at a time. */
+export const exportSegment = (deps: QueryDeps, spec: Segment, scope?: ReadScope): AsyncIterable<UserExport> => {
+  const now = deps.now()
+  return mapped(memberRows(deps, spec, scope, now, true), (row) => exportOf(deps, row, now))
 }
 
 const readUsers = async (deps: QueryDeps, ids: Iterable<UserId>): Promise<Map<UserId, UserRecord>> => {
@@ -180,132 +327,6 @@ const readUsers = async (deps: QueryDeps, ids: Iterable<UserId>): Promise<Map<Us
   return users
 }
 
-/** What a user holds across active registrations, as bits, for the segment rules. */
-const holdsAny = 1
-const holdsForeground = 2
-const holdsProvisional = 4
-
-/**
- * R21–R24: the identified users in a segment at `now`. Walks users rather than registrations:
- * each user is visited once with their subscription state at hand, so no set of a million
- * users has to be built to remove duplicates.
- */
-export const segment = async (deps: QueryDeps, spec: Segment, scope?: ReadScope): Promise<UserId[]> => {
-  const now = deps.now()
-  const inScope = inScopeOf(scope)
-  const out: UserId[] = []
-  for await (const page of userPages(deps)) {
-    if (spec.kind === 'pushSubscription') {
-      // R24, D11: every known user, including those known only from settings or attributes.
-      for (const user of page) if (subscriptionOf(user) === spec.state) out.push(user.userId)
-      continue
-    }
-    if (spec.kind === 'uninstalled') {
-      for (const e of await exportPage(deps, page, now, inScope)) {
-        if (e.uninstalled_at === undefined) continue
-        const at = Date.parse(e.uninstalled_at)
-        if (at >= spec.from && at < spec.to) out.push(e.external_id)
-      }
-      continue
-    }
-    const appId = spec.kind === 'foregroundPushEnabledForApp' ? spec.appId : undefined
-    const counts = (ref: { readonly appId: AppId }): boolean => (appId === undefined || ref.appId === appId) && inScope(ref.appId)
-    const found = await deps.storage.read(registrationRefs(page, counts))
-    let next = 0
-    for (const user of page) {
-      let bits = 0
-      for (const ref of user.registrations) {
-        if (!counts(ref)) continue
-        const record = found[next++]?.record as RegistrationRecord | undefined
-        // I5: only registrations the user still owns count.
-        if (record === undefined || !record.view.owners.includes(user.userId)) continue
-        const live = liveOf(deps, record, now)
-        if (live === null) continue
-        bits |= holdsAny | (canAlert(live.capability) ? holdsForeground : 0) | (live.capability === 'provisional' ? holdsProvisional : 0)
-      }
-      if (bits !== 0 && inSegment(spec.kind, bits, user)) out.push(user.userId)
-    }
-  }
-  return out
-}
-
-const inSegment = (kind: Segment['kind'], bits: number, user: UserRecord): boolean => {
-  switch (kind) {
-    case 'foregroundPushEnabledForApp':
-      // R21: subscription state is not considered.
-      return (bits & holdsForeground) !== 0
-    case 'foregroundPushEnabled':
-      // R22: provisional authorization counts whatever the subscription state.
-      return (bits & holdsProvisional) !== 0 || ((bits & holdsForeground) !== 0 && mayReceiveAlerts(subscriptionOf(user)))
-    default:
-      // R23: any active token, while not unsubscribed.
-      return mayReceiveAlerts(subscriptionOf(user))
-  }
-}
-
-/** The keys of the registrations a page of users was seen on that `counts`, user by user. */
-const registrationRefs = (users: readonly UserRecord[], counts: (ref: { readonly appId: AppId }) => boolean): RecordKey[] => {
-  const keys: RecordKey[] = []
-  for (const user of users) {
-    for (const ref of user.registrations) if (counts(ref)) keys.push(registrationKey(ref.appId, ref.deviceId))
-  }
-  return keys
-}
-
-/** Where a push to a registration's live token goes (S4: with its APNs environment). */
-const targetOf = (appId: AppId, record: RegistrationRecord, live: ActiveToken): Target => ({
-  appId,
-  deviceId: record.deviceId,
-  token: live.token,
-  capability: live.capability,
-  owners: record.view.owners,
-  ...(live.environment === undefined ? {} : { environment: live.environment }),
-})
-
-/** R27, I6: the tokens a send of `kind` to `appId` would address at `now`. */
-export const targets = async (
-  deps: QueryDeps,
-  appId: AppId,
-  kind: 'alert' | 'background',
-  eligibility: Eligibility = {},
-): Promise<Target[]> => {
-  const now = deps.now()
-  const app = deps.catalog.app(appId)
-  if (app === undefined || (kind === 'background' && app.platform === 'web' && eligibility.capabilities === undefined)) {
-    // R5: web has no background push.
-    return []
-  }
-  const states = new Set(eligibility.states ?? (kind === 'alert' ? ['subscribed', 'opted_in'] : ['subscribed', 'opted_in', 'unsubscribed']))
-  const capabilities = new Set<Capability>(eligibility.capabilities ?? (kind === 'alert' ? ['foreground', 'provisional'] : ['foreground', 'provisional', 'background']))
-  const everyState = states.size === 3
-  const out: Target[] = []
-  for await (const page of registrationPages(deps, appId)) {
-    const candidates: [RegistrationRecord, ActiveToken][] = []
-    const ownerKeys: RecordKey[] = []
-    for (const record of page) {
-      const live = liveOf(deps, record, now)
-      if (live === null || !capabilities.has(live.capability)) continue
-      candidates.push([record, live])
-      if (!everyState) for (const owner of record.view.owners) ownerKeys.push(userKey(owner))
-    }
-    const owners = everyState ? [] : await deps.storage.read(ownerKeys)
-    let next = 0
-    for (const [record, live] of candidates) {
-      // An anonymous device's user is `subscribed` by default (R11); in shared mode one
-      // eligible account is enough (R10).
-      let eligible = everyState || (record.view.owners.length === 0 && states.has('subscribed'))
-      if (!everyState) {
-        for (let o = 0; o < record.view.owners.length; o++) {
-          if (states.has(subscriptionOf(owners[next++]?.record as UserRecord | undefined))) eligible = true
-        }
-      }
-      if (!eligible) continue
-      out.push(targetOf(appId, record, live))
-    }
-  }
-  return out
-}
-
 const readRegistrations = async (deps: QueryDeps, users: readonly UserRecord[], inScope: InScope = () => true): Promise<Map<string, RegistrationRecord>> => {
   const keys = users.flatMap((u) => u.registrations.flatMap((r) => (inScope(r.appId) ? [registrationKey(r.appId, r.deviceId)] : [])))
   const found = await deps.storage.read(keys)
@@ -316,46 +337,6 @@ const readRegistrations = async (deps: QueryDeps, users: readonly UserRecord[], 
     out.set(`${record.appId}\u0000${record.deviceId}`, record)
   }
   return out
-}
-
-/** R26, D10: exports of a page of users. */
-const exportPage = async (deps: QueryDeps, users: readonly UserRecord[], now: Instant, inScope: InScope): Promise<UserExport[]> => {
-  const registrationsByRef = await readRegistrations(deps, users, inScope)
-  return users.map((user) => {
-    const tokens: UserExport['push_tokens'][number][] = []
-    let uninstalledAt = -Infinity
-    for (const ref of user.registrations) {
-      const record = registrationsByRef.get(`${ref.appId}\u0000${ref.deviceId}`)
-      const app = deps.catalog.app(ref.appId)
-      if (record === undefined || app === undefined || !inScope(ref.appId) || !record.view.owners.includes(user.userId)) continue
-      const live = liveOf(deps, record, now)
-      if (live !== null) {
-        tokens.push({ app: app.name, platform: app.platform, token: live.token, device_id: record.deviceId, notifications_enabled: canAlert(live.capability) })
-      } else if (record.view.token.status === 'ended' && record.view.token.reason === 'uninstalled') {
-        uninstalledAt = Math.max(uninstalledAt, record.view.token.endedAt)
-      }
-    }
-    return {
-      external_id: user.userId,
-      push_subscribe: subscriptionOf(user),
-      push_tokens: tokens,
-      ...(tokens.length === 0 && uninstalledAt !== -Infinity ? { uninstalled_at: new Date(uninstalledAt).toISOString() } : {}),
-    }
-  })
-}
-
-/** R26: exports of the given users; unknown ids are left out. */
-export const exportUsers = async (deps: QueryDeps, userIds: readonly UserId[], scope?: ReadScope): Promise<UserExport[]> => {
-  const users = [...(await readUsers(deps, userIds)).values()]
-  return exportPage(deps, users, deps.now(), inScopeOf(scope))
-}
-
-/** R26: the exports of a segment's users, streamed page by page. */
-export async function* exportSegment(deps: QueryDeps, spec: Segment, scope?: ReadScope): AsyncGenerator<UserExport> {
-  const members = await segment(deps, spec, scope)
-  for (let i = 0; i < members.length; i += pageSize) {
-    yield* await exportUsers(deps, members.slice(i, i + pageSize), scope)
-  }
 }
 
 /** R9, I7: a user's changelog, in R20 order, across every registration they were seen on. */
@@ -434,7 +415,8 @@ export const profile = async (deps: QueryDeps, userId: UserId, scope?: ReadScope
     const record = records.get(`${ref.appId}\u0000${ref.deviceId}`)
     const app = deps.catalog.app(ref.appId)
     if (record === undefined || app === undefined) return []
-    const live = record.view.owners.includes(userId) ? liveOf(deps, record, now) : null
+    const token = record.view.token
+    const live = record.view.owners.includes(userId) && isLiveAt(token, deps.catalog.policy(ref.appId).staleness, now) ? token : null
     const stale = live !== null && isStaleAt(live, deps.catalog.policy(ref.appId).staleness, now)
     return [{ appId: ref.appId, deviceId: ref.deviceId, pushRegisteredFor: pushRegisteredFor(app.name, live), stale, lastSeenAt: live?.reportedAt ?? null }]
   })
@@ -494,15 +476,15 @@ export interface IdleTarget extends Target {
  * `seenBefore`: the devices uninstall tracking probes. Subscription state and capability are
  * not considered (R27: a background push needs only an active token).
  */
-export const idleTargets = async (deps: QueryDeps, appId: AppId, seenBefore: Instant): Promise<IdleTarget[]> => {
+export const idleTargets = (deps: QueryDeps, appId: AppId, seenBefore: Instant): AsyncIterable<IdleTarget> => {
   const now = deps.now()
-  const out: IdleTarget[] = []
-  for await (const page of registrationPages(deps, appId)) {
-    for (const record of page) {
-      const live = liveOf(deps, record, now)
-      if (live === null || live.reportedAt >= seenBefore) continue
-      out.push({ ...targetOf(appId, record, live), lastSeenAt: live.reportedAt })
-    }
-  }
-  return out
+  const query: RegistrationQuery = { appId, active: { reportedSince: liveSince(deps, appId, now), reportedBefore: seenBefore }, limit: pageSize }
+  return paged(
+    (after) => deps.storage.queryRegistrations({ ...query, ...after_(after) }),
+    (entries) =>
+      entries.map((entry) => {
+        const live = entry.token as ActiveToken
+        return { ...targetOf(entry, live), lastSeenAt: live.reportedAt }
+      }),
+  )
 }

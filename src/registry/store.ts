@@ -1,6 +1,9 @@
+import type { RegistrationEntry } from '../domain/index-entry.js'
+import { indexEntryOf } from '../domain/index-entry.js'
 import type { RecordKey, RegistryRecord } from '../domain/records.js'
 import { recordId } from '../domain/records.js'
 import type { World } from '../domain/world.js'
+import type { IndexPage, RegistrationQuery, UserQuery, UserRow } from '../ports/index-queries.js'
 import type {
   ChangesRequest,
   CommitOptions,
@@ -13,6 +16,7 @@ import type {
   StoredRecord,
 } from '../ports/storage.js'
 import { StorageError } from './errors.js'
+import { scanIndexQueries } from './scan-index-queries.js'
 
 /**
  * The one place that calls the storage port: every throw or broken answer becomes a
@@ -26,6 +30,10 @@ export const guardedStorage = (port: StoragePort) => {
       throw error instanceof StorageError ? error : new StorageError(method, error)
     }
   }
+  // A store without index queries is answered by scanning it (the port's documented fallback).
+  const fallback = scanIndexQueries(port)
+  const queryRegistrations = port.queryRegistrations?.bind(port) ?? fallback.queryRegistrations
+  const queryUsers = port.queryUsers?.bind(port) ?? fallback.queryUsers
   return {
     capabilities: port.capabilities,
     read: (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> =>
@@ -52,6 +60,9 @@ export const guardedStorage = (port: StoragePort) => {
         return changes
       }),
     pruneChanges: (request: { readonly before: number }): Promise<number> => call('pruneChanges', () => port.pruneChanges(request)),
+    queryRegistrations: (query: RegistrationQuery): Promise<IndexPage<RegistrationEntry>> =>
+      call('queryRegistrations', () => queryRegistrations(query)),
+    queryUsers: (query: UserQuery): Promise<IndexPage<UserRow>> => call('queryUsers', () => queryUsers(query)),
     close: (): Promise<void> => call('close', () => port.close()),
   }
 }
@@ -117,6 +128,7 @@ export class WorkingSet implements World {
   }
 
   writes(): RecordWrite[] {
-    return [...this.staged].map(([id, record]) => ({ record, expectedVersion: this.loaded.get(id)?.version ?? 0 }))
+    // The index entry travels with its record, so the store commits both at once.
+    return [...this.staged].map(([id, record]) => ({ record, expectedVersion: this.loaded.get(id)?.version ?? 0, entry: indexEntryOf(record) }))
   }
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { ConformanceOptions } from './options.js'
 import { closeInTest, withStore } from './options.js'
 import type { SampleRecords } from './sample-records.js'
-import { keyOf, recordKinds, sampleRecords } from './sample-records.js'
+import { keyOf, recordKinds, sampleRecords, sampleTests } from './sample-records.js'
 
 const idOf = (record: RegistryRecord): string => recordId(record)
 
@@ -48,14 +48,7 @@ const find = (records: readonly RegistryRecord[], test: (r: RegistryRecord) => b
  * `src/ports/storage.ts`, on records a real registry wrote.
  */
 export const describeContract = (options: ConformanceOptions): void => {
-  let samples: SampleRecords | undefined
-  const records = async (): Promise<SampleRecords> => (samples ??= await sampleRecords())
-  const test = (name: string, body: (store: StoragePort, sample: SampleRecords) => Promise<void>): void => {
-    it(name, async () => {
-      const sample = await records()
-      await withStore(options, (store) => body(store, sample))
-    })
-  }
+  const test = sampleTests(options)
   /** A record the morning wrote and the afternoon changed: the registration ios/phone-1. */
   const revised = (sample: SampleRecords): [RegistryRecord, RegistryRecord] => {
     const isIt = (r: RegistryRecord) => r.kind === 'registration' && r.appId === 'ios' && r.deviceId === 'phone-1'
@@ -277,7 +270,7 @@ export const describeContract = (options: ConformanceOptions): void => {
       if (options.capabilities !== undefined) expect(store.capabilities).toEqual(options.capabilities)
     })
     it('durable: records survive close() and come back through a new handle', async (ctx) => {
-      const sample = await records()
+      const sample = await sampleRecords()
       await withStore(options, async (store) => {
         const durable = (options.capabilities ?? store.capabilities).durable
         const reopen = options.reopen

@@ -4,6 +4,7 @@ import { describeChangeFeedProperties } from './change-feed-properties.js'
 import { describeContract } from './contract-tests.js'
 import { describeDeleteContract } from './delete-contract.js'
 import { describeErasureProperties } from './erasure-properties.js'
+import { describeIndexQueries } from './index-queries.js'
 import { describeProperties } from './invariant-properties.js'
 import { describeModel } from './model-run.js'
 import type { ConformanceGroup, ConformanceOptions } from './options.js'
@@ -14,9 +15,11 @@ import { runSettings } from './options.js'
  * tests against fresh stores from `options.create`.
  *
  * - `contract`: examples of every `StoragePort` method, per the contract in the port's TSDoc
- *   (deletions and the change feed included).
+ *   (deletions, the change feed and the index queries included; the index queries are answered
+ *   by the registry's scan fallback when the adapter has none).
  * - `properties`: the invariants I1–I11 as fast-check properties over random inputs ingested
- *   by a registry on the adapter (200 runs each by default).
+ *   by a registry on the adapter (200 runs each by default), and the index queries' answers
+ *   equal to a scan and fold of the same records.
  * - `model`: a model-based run comparing a registry on the adapter with one on the kit's
  *   reference storage, and registries racing on one store of the adapter.
  *
@@ -49,11 +52,13 @@ export const describeStorageConformance = (options: ConformanceOptions): void =>
       describeContract(options)
       describeDeleteContract(options)
       describeChangeFeedContract(options)
+      describeIndexQueries(options, settings.properties, 'examples')
     })
     group('properties', () => {
       describeProperties(options, settings.properties)
       describeChangeFeedProperties(options, settings.properties)
       describeErasureProperties(options, settings.properties)
+      describeIndexQueries(options, settings.properties, 'property')
     })
     group('model', () => describeModel(options, settings.model))
   })

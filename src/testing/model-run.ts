@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import type { CommitOutcome, Registry, StoragePort } from 'push-registry'
-import { recordId } from 'push-registry'
+import { collect, recordId } from 'push-registry'
 import { describe, expect, it } from 'vitest'
 import { malformedInput, validInput, validInputs } from './arbitraries.js'
 import { expectAllAccepted, feed, outcomeOn } from './feed.js'
@@ -45,10 +45,10 @@ class IngestCommand implements fc.AsyncCommand<Model, Real> {
     const expected = await model.registry.ingest(this.payload)
     const actual = await real.registry.ingest(this.payload)
     expect(actual).toEqual(expected)
-    expect(await real.registry.registrations().then(sortById)).toEqual(await model.registry.registrations().then(sortById))
+    expect(await collect(real.registry.registrations()).then(sortById)).toEqual(await collect(model.registry.registrations()).then(sortById))
     for (const kind of ['alert', 'background'] as const) {
       for (const appId of ['ios', 'android', 'web']) {
-        expect(sortById(await real.registry.targets({ appId, kind }))).toEqual(sortById(await model.registry.targets({ appId, kind })))
+        expect(sortById(await collect(real.registry.targets({ appId, kind })))).toEqual(sortById(await collect(model.registry.targets({ appId, kind }))))
       }
     }
     for (const userId of kitUsers) expect(await real.registry.profile(userId)).toEqual(await model.registry.profile(userId))
@@ -176,7 +176,7 @@ export const describeModel = (options: ConformanceOptions, settings: RunSettings
         expectAllAccepted([await late])
         expect(outcomes[0]?.ok, 'the first commit of the slow registry conflicts').toBe(false)
         expect(outcomes.at(-1)?.ok).toBe(true)
-        const rows = await a.registrations()
+        const rows = await collect(a.registrations())
         expect(rows.map(({ deviceId, owner, token, active }) => ({ deviceId, owner, token, active }))).toEqual([
           { deviceId: 'phone-1', owner: 'kim', token: 'a1'.repeat(32), active: true },
         ])

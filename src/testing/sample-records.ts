@@ -1,5 +1,8 @@
 import type { RecordKey, RecordKind, RegistryRecord, StoragePort } from 'push-registry'
 import { recordId } from 'push-registry'
+import { it } from 'vitest'
+import type { ConformanceOptions } from './options.js'
+import { withStore } from './options.js'
 import { createReferenceStorage } from './reference-storage.js'
 import { kitHexTokens, kitRegistry, kitWebTokens } from './universe.js'
 
@@ -80,4 +83,18 @@ export const sampleRecords = async (): Promise<SampleRecords> => {
     return allRecords(store)
   }
   return { morning: await ingested(morning), evening: await ingested(afternoon) }
+}
+
+/**
+ * Declares tests that each get a fresh store of the adapter and the sample records (made once,
+ * on the first test that runs).
+ */
+export const sampleTests = (options: ConformanceOptions): ((name: string, body: (store: StoragePort, sample: SampleRecords) => Promise<void>) => void) => {
+  let samples: SampleRecords | undefined
+  return (name, body) => {
+    it(name, async () => {
+      const sample = (samples ??= await sampleRecords())
+      await withStore(options, (store) => body(store, sample))
+    })
+  }
 }

@@ -1,4 +1,5 @@
 import type { Instant, Profile, Registry, RegistrationSummary, Segment, Target, UserExport } from 'push-registry'
+import { collect } from 'push-registry'
 import { sortCanonically } from './canonical.js'
 import { kitApps, kitEmails, kitPhones, kitUsers } from './universe.js'
 
@@ -41,13 +42,13 @@ const byUser = (a: UserExport, b: UserExport): number => (a.external_id < b.exte
 
 /** Asks `registry` every question of a {@link Snapshot}. */
 export const takeSnapshot = async (registry: Registry): Promise<Snapshot> => {
-  const registrations = sortCanonically(await registry.registrations())
+  const registrations = sortCanonically(await collect(registry.registrations()))
   const segments: Record<string, string[]> = {}
-  for (const [name, segment] of Object.entries(kitSegments)) segments[name] = [...(await registry.segment(segment))].sort()
+  for (const [name, segment] of Object.entries(kitSegments)) segments[name] = (await collect(registry.segment(segment))).sort()
   const targets: Record<string, Target[]> = {}
   for (const app of kitApps) {
     for (const kind of ['alert', 'background'] as const) {
-      targets[`${kind}:${app.appId}`] = sortCanonically(await registry.targets({ appId: app.appId, kind }))
+      targets[`${kind}:${app.appId}`] = sortCanonically(await collect(registry.targets({ appId: app.appId, kind })))
     }
   }
   const profiles: Record<string, Profile | null> = {}

@@ -54,7 +54,7 @@ import type {
   RegistryOptions,
   RegistryEvents,
 } from 'push-registry'
-import { createDispatcher, createRegistry, fixedClock, parseSegment, redact, tokenKey } from 'push-registry'
+import { collect, createDispatcher, createRegistry, fixedClock, parseSegment, redact, tokenKey } from 'push-registry'
 import { createApnsProvider } from 'push-registry/apns'
 import { createFcmProvider } from 'push-registry/fcm'
 import { createMemoryStorage } from 'push-registry/memory'
@@ -419,7 +419,7 @@ const count = (members: readonly Member[], appId: AppName, ...roles: Role[]): nu
   members.filter((m) => m.appId === appId && roles.includes(m.role)).length
 
 const targetKeys = async (registry: Registry, appId: AppName): Promise<Set<string>> =>
-  new Set((await registry.targets({ appId, kind: 'alert' })).map((t) => keyOf(t.token)))
+  new Set((await collect(registry.targets({ appId, kind: 'alert' }))).map((t) => keyOf(t.token)))
 
 // ---- S2: finding raw tokens in text ---------------------------------------------------------
 
@@ -504,7 +504,7 @@ describe('dispatch through the APNs, FCM and Web Push adapters to their loopback
     // app through the same credential, which shows the credential works: one answer confirms.
     const stale = keysOf(population, 'stale')
     const expectedEnded = new Set([...declared.dead].filter((key) => !stale.has(key)).concat([...declared.ambiguous]))
-    const registrations = await registry.registrations()
+    const registrations = await collect(registry.registrations())
     expect(registrations).toHaveLength(users)
     const ended = new Set(registrations.filter((r) => r.status === 'ended').map((r) => keyOf(r.token as PushToken)))
     expect(ended).toEqual(expectedEnded)
@@ -576,7 +576,7 @@ describe('dispatch through the APNs, FCM and Web Push adapters to their loopback
       expect(report).toMatchObject({ targeted: 4, delivered: 0, dead: 0, suspect: 2, withheld: 0, transientFailed: 2, retries: 4, credentialStop: null })
     }
 
-    const byDevice = new Map((await registry.registrations()).map((r) => [r.deviceId as string, r]))
+    const byDevice = new Map((await collect(registry.registrations())).map((r) => [r.deviceId as string, r]))
     for (const member of quarantined) {
       const registration = byDevice.get(member.deviceId)
       if (member.role === 'ambiguous') expect(registration).toMatchObject({ status: 'suspect', active: false })
@@ -589,7 +589,7 @@ describe('dispatch through the APNs, FCM and Web Push adapters to their loopback
     }
     const parsed = parseSegment(segment)
     if (E.isLeft(parsed)) throw new Error('the segment parses')
-    expect(new Set(await registry.segment(parsed.right))).toEqual(new Set(failing.map((m) => m.userId)))
+    expect(new Set(await collect(registry.segment(parsed.right)))).toEqual(new Set(failing.map((m) => m.userId)))
     expect(seenOf(seen, 'token.quarantined')).toHaveLength(4)
     expect(seenOf(seen, 'token.invalidated')).toEqual([])
   })
@@ -633,7 +633,7 @@ describe('dispatch through the APNs, FCM and Web Push adapters to their loopback
     expect(seenOf(events, 'dispatch.credentials_stopped')).toHaveLength(3)
 
     // I10: apart from the gone subscriptions, the state is exactly what the sessions made it.
-    const registrations = await registry.registrations()
+    const registrations = await collect(registry.registrations())
     expect(registrations).toHaveLength(users)
     expect(registrations.filter((r) => r.status === 'suspect')).toEqual([])
     expect(new Set(registrations.filter((r) => r.status !== 'active').map((r) => keyOf(r.token as PushToken)))).toEqual(declared.dead)

@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import { describe, expect, it } from 'vitest'
 import { createMemoryStorage } from 'push-registry/memory'
 import type { ProfileJson, StoragePort } from 'push-registry'
@@ -61,7 +62,7 @@ describe('POST /v1/inputs', () => {
     const answer = await call(handler, 'POST', '/v1/inputs', { body: [session('ios', 'd1', 'kim', A), { type: 'session_started' }] })
     expect(answer.status).toBe(200)
     expect(answer.body).toMatchObject({ accepted: 1, rejected: [{ index: 1, issues: expect.arrayContaining([expect.objectContaining({ rule: 'S3' })]) }] })
-    expect((await registry.registrations('ios')).length).toBe(1)
+    expect((await collect(registry.registrations('ios'))).length).toBe(1)
   })
 
   it('S3: accepts a single input and reports it under `input`', async () => {
@@ -75,7 +76,7 @@ describe('POST /v1/inputs', () => {
     const { handler, registry } = setup()
     const answer = await call(handler, 'POST', '/v1/inputs', { body: [session('ios', 'd1', 'kim', A)], contentType: 'text/plain' })
     expect(answer.status).toBe(415)
-    expect(await registry.registrations()).toEqual([])
+    expect(await collect(registry.registrations())).toEqual([])
   })
 
   it('S3: malformed JSON is a 400 at path body', async () => {
@@ -88,7 +89,7 @@ describe('POST /v1/inputs', () => {
     const { handler, registry } = setup({ limits: { maxBodyBytes: 200 } })
     const answer = await call(handler, 'POST', '/v1/inputs', { body: [session('ios', 'd1', 'kim', A), session('ios', 'd2', 'kim', apnsToken('b'))] })
     expect(answer).toMatchObject({ status: 413, body: { error: { path: 'body', rule: 'S3' } } })
-    expect(await registry.registrations()).toEqual([])
+    expect(await collect(registry.registrations())).toEqual([])
   })
 
   it('S3: a body over the limit is a 413 even when streamed without a length', async () => {
@@ -110,7 +111,7 @@ describe('POST /v1/inputs', () => {
     const { handler, registry } = setup({ limits: { maxBatchSize: 2 } })
     const answer = await call(handler, 'POST', '/v1/inputs', { body: [session('ios', 'd1', 'kim', A), session('ios', 'd2', 'kim', A), session('ios', 'd3', 'kim', A)] })
     expect(answer).toMatchObject({ status: 413, body: { error: { path: 'inputs', rule: 'S3' } } })
-    expect(await registry.registrations()).toEqual([])
+    expect(await collect(registry.registrations())).toEqual([])
   })
 
   it('S3, I11: an input the store refuses on its own is a rejection in a 200 report, not a 503; the others are applied', async () => {
@@ -161,7 +162,7 @@ describe('user routes', () => {
     expect(response.headers.get('content-type')).toBe('application/x-ndjson')
     const lines = (await response.text()).split('\n')
     expect(lines.at(-1)).toBe('')
-    const expected = await registry.exportUsers(await registry.segment({ kind: 'foregroundPushEnabled' }))
+    const expected = await registry.exportUsers(await collect(registry.segment({ kind: 'foregroundPushEnabled' })))
     expect(lines.slice(0, -1).map((l) => JSON.parse(l) as unknown)).toEqual(expected)
     expect(expected.length).toBe(2)
   })

@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import type { Registry, StoragePort } from 'push-registry'
 import { createRegistry, fixedClock } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
@@ -74,7 +75,7 @@ export const call = async (handler: HttpHandler, method: string, path: string, o
 
 /** Everything the HTTP surface can change, for before/after comparisons. */
 export const snapshot = async (registry: Registry, userIds: readonly string[]) => ({
-  registrations: await registry.registrations(),
+  registrations: await collect(registry.registrations()),
   users: await registry.exportUsers(userIds),
   profiles: await Promise.all(userIds.map((id) => registry.profile(id))),
 })

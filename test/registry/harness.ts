@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import { expect } from 'vitest'
 import type { Clock, IngestReport, PolicyOverrides, Registry } from 'push-registry'
 import * as E from 'fp-ts/lib/Either.js'
@@ -200,20 +201,20 @@ export const setup = (options: {
 
 /** One registration's summary, or a failure naming it. */
 export const registrationOf = async (registry: Registry, appId: string, deviceId: string) => {
-  const found = (await registry.registrations(appId)).find((r) => r.deviceId === deviceId)
+  const found = (await collect(registry.registrations(appId))).find((r) => r.deviceId === deviceId)
   if (found === undefined) throw new Error(`no registration ${appId}/${deviceId}`)
   return found
 }
 
 /** The tokens a default send of `kind` to `appId` addresses (R27). */
 export const targetTokens = async (registry: Registry, appId: string, kind: 'alert' | 'background' = 'alert') =>
-  (await registry.targets({ appId, kind })).map((t) => t.token)
+  (await collect(registry.targets({ appId, kind }))).map((t) => t.token)
 
 /** The users of a segment named as the vectors name it (`foregroundPushEnabledForApp:ios`), sorted. */
 export const members = async (registry: Registry, name: string): Promise<string[]> => {
   const segment = parseSegment(name)
   if (E.isLeft(segment)) throw new Error(`bad segment ${name}: ${segment.left.message}`)
-  return [...(await registry.segment(segment.right))].sort()
+  return [...(await collect(registry.segment(segment.right)))].sort()
 }
 
 /** Every arrival order of `items` (use on short lists only). */

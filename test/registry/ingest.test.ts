@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { createRegistry, RegistryConfigError } from 'push-registry'
+import { collect, createRegistry, RegistryConfigError } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
 import { allApps, apns, h, login, session, setup, tokenReport } from './harness.js'
 
 const A = apns('a1')
 const snapshot = async (registry: ReturnType<typeof setup>['registry']) => ({
-  registrations: await registry.registrations(),
+  registrations: await collect(registry.registrations()),
   u1: await registry.profile('u1'),
   changelog: await registry.changelog('u1'),
 })
@@ -62,7 +62,7 @@ describe('ingest reports (S3, I11)', () => {
     const registry = createRegistry({ apps: allApps as never, storage: createMemoryStorage(), limits: { maxBatchSize: 2 } })
     const report = await registry.ingest([session({ at: h(1), device: 'd1', token: A }), session({ at: h(1), device: 'd2' }), session({ at: h(1), device: 'd3' })])
     expect(report).toEqual({ accepted: 0, rejected: [], refused: { path: 'inputs', rule: 'S3', message: expect.any(String) } })
-    expect(await registry.registrations()).toEqual([])
+    expect(await collect(registry.registrations())).toEqual([])
   })
 
   it('S3: the default batch limit is 10,000 inputs', async () => {
@@ -100,7 +100,7 @@ describe('events (S2)', () => {
     await feed(session({ at: h(1), device: 'phone', user: 'charlie', token: A }))
     expect(events).toEqual([])
     await feed(login({ at: h(2), device: 'phone', user: 'kim' }))
-    owners.push(...(await registry.registrations()).map((r) => r.owner))
+    owners.push(...(await collect(registry.registrations())).map((r) => r.owner))
     expect(events).toEqual([{ appId: 'ios', deviceId: 'phone', owner: 'kim', token: `${A.slice(0, 6)}…${A.slice(-4)}`, from: 'charlie', to: 'kim' }])
     expect(JSON.stringify(events)).not.toContain(A)
     expect(owners).toEqual(['kim'])

@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import type { Registry } from 'push-registry'
 import { canonicalKey } from '../../src/domain/order.js'
 
@@ -19,10 +20,10 @@ const sorted = <A>(items: readonly A[]): string[] => items.map(canonicalKey).sor
  */
 export const observe = async (registry: Registry, users: readonly string[], appIds: readonly string[]): Promise<string> => {
   const answers: Record<string, unknown> = {}
-  answers['registrations'] = sorted(await registry.registrations())
-  for (const segment of segmentNames) answers[canonicalKey(segment)] = sorted(await registry.segment(segment as never))
+  answers['registrations'] = sorted(await collect(registry.registrations()))
+  for (const segment of segmentNames) answers[canonicalKey(segment)] = sorted(await collect(registry.segment(segment as never)))
   for (const appId of appIds) {
-    for (const kind of ['alert', 'background'] as const) answers[`${kind}:${appId}`] = sorted(await registry.targets({ appId, kind }))
+    for (const kind of ['alert', 'background'] as const) answers[`${kind}:${appId}`] = sorted(await collect(registry.targets({ appId, kind })))
   }
   for (const user of users) {
     const profile = await registry.profile(user)

@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import { describe, expect, it } from 'vitest'
 import { apns, h, login, logout, members, permutations, registrationOf, session, setup, targetTokens, tokenReport } from './harness.js'
 
@@ -22,7 +23,7 @@ describe('ownership (R7–R10, D1, D8)', () => {
     await feed(...charlieThenKim)
     expect((await registry.profile('charlie'))?.devices.map((x) => x.pushRegisteredFor)).toEqual(['--'])
     expect((await registry.profile('kim'))?.devices.map((x) => x.pushRegisteredFor)).toEqual(['Foreground: MyApp (iOS)'])
-    expect((await registry.targets({ appId: 'ios', kind: 'alert' })).map((t) => t.owners)).toEqual([['kim']])
+    expect((await collect(registry.targets({ appId: 'ios', kind: 'alert' }))).map((t) => t.owners)).toEqual([['kim']])
   })
 
   it('R7, I4: the token stays with Kim until Charlie logs in again, whatever the arrival order', async () => {
@@ -86,7 +87,7 @@ describe('ownership (R7–R10, D1, D8)', () => {
   it('I3: every active registration has exactly one owner in exclusive mode once someone logged in', async () => {
     const { registry, feed } = setup()
     await feed(...charlieThenKim, login({ at: h(3), device: 'phone', user: 'sam' }), logout({ at: h(4), device: 'phone', user: 'sam' }))
-    for (const r of await registry.registrations()) if (r.active) expect(r.owners).toHaveLength(1)
+    for (const r of await collect(registry.registrations())) if (r.active) expect(r.owners).toHaveLength(1)
   })
 })
 
@@ -104,7 +105,7 @@ describe('registration and changelog agree (I5, I7)', () => {
   it('I5: a user is push registered for an app iff they own an active registration of it', async () => {
     const { registry, feed } = setup()
     await feed(...story)
-    const owners = (await registry.registrations('ios')).filter((r) => r.active).flatMap((r) => r.owners)
+    const owners = (await collect(registry.registrations('ios'))).filter((r) => r.active).flatMap((r) => r.owners)
     expect(await members(registry, 'backgroundOrForegroundPushEnabled')).toEqual([...new Set(owners)].sort())
     expect(await members(registry, 'backgroundOrForegroundPushEnabled')).toEqual(['kim', 'sam'])
   })
@@ -119,7 +120,7 @@ describe('registration and changelog agree (I5, I7)', () => {
           if (e.kind === 'registered' || e.kind === 'transferred_in' || e.kind === 'rotated') held.set(e.deviceId, e.token)
           else held.delete(e.deviceId)
         }
-        const owned = (await registry.registrations('ios')).filter((r) => r.active && (r.owners as readonly string[]).includes(user))
+        const owned = (await collect(registry.registrations('ios'))).filter((r) => r.active && (r.owners as readonly string[]).includes(user))
         expect(Object.fromEntries(held), user).toEqual(Object.fromEntries(owned.map((r) => [r.deviceId, r.token])))
       }
     }
@@ -134,7 +135,7 @@ describe('shared ownership (R10)', () => {
     await feed(...charlieThenKim)
     expect([...(await registrationOf(registry, 'ios', 'phone')).owners].sort()).toEqual(['charlie', 'kim'])
     expect(await members(registry, 'foregroundPushEnabledForApp:ios')).toEqual(['charlie', 'kim'])
-    const [target] = await registry.targets({ appId: 'ios', kind: 'alert' })
+    const [target] = await collect(registry.targets({ appId: 'ios', kind: 'alert' }))
     expect([...(target?.owners ?? [])].sort()).toEqual(['charlie', 'kim'])
   })
 

@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import { describe, expect, it } from 'vitest'
 import { apns, attributes, d, fcm, h, login, members, session, setup, subscriptionSet, targetTokens, uninstall, web } from './harness.js'
 
@@ -78,9 +79,9 @@ describe('send eligibility (R27)', () => {
   it('R27: a send may override both rules', async () => {
     const { registry, feed } = setup()
     await feed(...population())
-    const unsubscribedAlerts = await registry.targets({ appId: 'ios', kind: 'alert', eligibility: { states: ['unsubscribed'] } })
+    const unsubscribedAlerts = await collect(registry.targets({ appId: 'ios', kind: 'alert', eligibility: { states: ['unsubscribed'] } }))
     expect(unsubscribedAlerts.map((t) => t.token).sort()).toEqual([apns('d4'), apns('e5')].sort())
-    const backgroundOnly = await registry.targets({ appId: 'ios', kind: 'background', eligibility: { capabilities: ['background'] } })
+    const backgroundOnly = await collect(registry.targets({ appId: 'ios', kind: 'background', eligibility: { capabilities: ['background'] } }))
     expect(backgroundOnly.map((t) => t.token).sort()).toEqual([C, apns('f6')].sort())
   })
 

@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import { describe, expect, it } from 'vitest'
 import { apns, d, fcm, h, permutations, registrationOf, session, setup, targetTokens, tokenReport, uninstall, answer, members } from './harness.js'
 
@@ -8,7 +9,7 @@ describe('registration and tokens (R1–R6, R14)', () => {
   it('R1, I1: a device holds one token; reporting another replaces it', async () => {
     const { registry, feed } = setup()
     await feed(session({ at: h(1), device: 'd1', user: 'u1', token: A }), session({ at: h(2), device: 'd1', token: B }))
-    expect(await registry.registrations('ios')).toHaveLength(1)
+    expect(await collect(registry.registrations('ios'))).toHaveLength(1)
     expect(await targetTokens(registry, 'ios')).toEqual([B])
   })
 
@@ -78,7 +79,7 @@ describe('registration and tokens (R1–R6, R14)', () => {
       session({ at: h(3), device: 'd3', token: A }),
       session({ at: h(4), device: 'd1', token: A }),
     )
-    const active = (await registry.registrations('ios')).filter((r) => r.active)
+    const active = (await collect(registry.registrations('ios'))).filter((r) => r.active)
     expect(active.map((r) => r.deviceId)).toEqual(['d1'])
   })
 
@@ -91,7 +92,7 @@ describe('registration and tokens (R1–R6, R14)', () => {
       answer({ at: h(3), app: 'android', token: A, provider: 'fcm', status: 404, reason: 'UNREGISTERED' }),
     )
     expect(await registrationOf(registry, 'ios', 'd1')).toMatchObject({ active: true, owner: 'u1' })
-    expect((await registry.registrations('android')).filter((r) => r.active)).toEqual([])
+    expect((await collect(registry.registrations('android'))).filter((r) => r.active)).toEqual([])
     expect(await targetTokens(registry, 'ios')).toEqual([A])
   })
 
@@ -145,7 +146,7 @@ describe('registration and tokens (R1–R6, R14)', () => {
     expect(await targetTokens(registry, 'ios', 'background')).toEqual([])
     expect((await registry.changelog('u1')).at(-1)).toMatchObject({ kind: 'invalidated', reason: 'uninstalled' })
     // The reinstall has a new deviceId and never started a session: nothing to send to.
-    expect(await registry.registrations('ios')).toHaveLength(1)
+    expect(await collect(registry.registrations('ios'))).toHaveLength(1)
     await feed(session({ at: d(3), device: 'd2', user: 'u1', token: B }))
     expect(await targetTokens(registry, 'ios')).toEqual([B])
   })
@@ -168,14 +169,14 @@ describe('registration and tokens (R1–R6, R14)', () => {
       session({ at: h(1), device: 'd1', token: A, env: 'sandbox' }),
       session({ at: h(1), device: 'd2', token: B, env: 'production' }),
     )
-    const targets = await registry.targets({ appId: 'ios', kind: 'alert' })
+    const targets = await collect(registry.targets({ appId: 'ios', kind: 'alert' }))
     expect(Object.fromEntries(targets.map((t) => [t.deviceId, t.environment]))).toEqual({ d1: 'sandbox', d2: 'production' })
   })
 
   it('S4: the environment stays that of the active token after a rotation', async () => {
     const { registry, feed } = setup()
     await feed(session({ at: h(1), device: 'd1', token: A, env: 'sandbox' }), session({ at: h(2), device: 'd1', token: B, env: 'production' }))
-    const [target] = await registry.targets({ appId: 'ios', kind: 'alert' })
+    const [target] = await collect(registry.targets({ appId: 'ios', kind: 'alert' }))
     expect(target).toMatchObject({ token: B, environment: 'production' })
   })
 })

@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import { describe, expect, it } from 'vitest'
 import { apns, h, registrationOf, session, setup, tokenReport, web } from './harness.js'
 
@@ -6,7 +7,7 @@ describe('web registrations (R5, D5, S1)', () => {
     const { registry } = setup()
     const report = await registry.ingest(session({ at: h(1), app: 'web', device: 'b1', token: web('s1'), permission: 'denied' }))
     expect(report.rejected).toEqual([{ index: 0, issues: [expect.objectContaining({ path: 'input.permission', rule: 'D5' })] }])
-    expect(await registry.registrations()).toEqual([])
+    expect(await collect(registry.registrations())).toEqual([])
   })
 
   it('S1: a subscription pointing at an unknown host is rejected at registration', async () => {
@@ -40,6 +41,6 @@ describe('web registrations (R5, D5, S1)', () => {
     const renewed = { ...web('s1'), keys: { p256dh: 'new-p', auth: 'new-a' } }
     await feed(session({ at: h(1), app: 'web', device: 'b1', user: 'u1', token: web('s1') }), session({ at: h(2), app: 'web', device: 'b1', user: 'u1', token: renewed }))
     expect((await registry.changelog('u1')).map((e) => e.kind)).toEqual(['registered'])
-    expect((await registry.targets({ appId: 'web', kind: 'alert' })).map((t) => t.token)).toEqual([renewed])
+    expect((await collect(registry.targets({ appId: 'web', kind: 'alert' }))).map((t) => t.token)).toEqual([renewed])
   })
 })

@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import * as E from 'fp-ts/lib/Either.js'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
@@ -152,7 +153,7 @@ const check = async (
       return problems
     }
     case 'registrations': {
-      const actual = (await registry.registrations()).map(({ appId, deviceId, token, owner, capability, active }) => ({ appId, deviceId, token, owner, capability, active }))
+      const actual = (await collect(registry.registrations())).map(({ appId, deviceId, token, owner, capability, active }) => ({ appId, deviceId, token, owner, capability, active }))
       return sameSet(expected as unknown[], actual) ? [] : [mismatch('registrations', expected, actual)]
     }
     case 'segments': {
@@ -163,7 +164,7 @@ const check = async (
           problems.push(`${name}: ${spec.left.message}`)
           continue
         }
-        const actual = await registry.segment(spec.right)
+        const actual = await collect(registry.segment(spec.right))
         if (!sameSet(users as unknown[], actual)) problems.push(mismatch(name, users, actual))
       }
       return problems
@@ -176,7 +177,7 @@ const check = async (
           problems.push(`${name}: kind must be alert or background`)
           continue
         }
-        const actual = (await registry.targets({ appId: rest.join(':'), kind })).map((t) => t.token)
+        const actual = (await collect(registry.targets({ appId: rest.join(':'), kind }))).map((t) => t.token)
         if (!sameSet(tokens as unknown[], actual)) problems.push(mismatch(name, tokens, actual))
       }
       return problems

@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import { describe, expect, it } from 'vitest'
 import type { AppConfig, Registry } from 'push-registry'
 import { redact } from 'push-registry'
@@ -8,7 +9,7 @@ import { client, csrfIn, operator, signIn, storySetup, uiOptions } from './suppo
 
 /** Everything a page could change, for before/after comparisons. */
 const snapshot = async (registry: Registry) => ({
-  registrations: await registry.registrations(),
+  registrations: await collect(registry.registrations()),
   users: await registry.exportUsers(['charlie', 'kim']),
   profiles: await Promise.all(['charlie', 'kim'].map((id) => registry.profile(id))),
 })

@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import type { ProviderReply, Registry, Target } from 'push-registry'
 import { createRegistry, fixedClock } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
@@ -41,7 +42,7 @@ describe('registry, Web Push adapter and peer together', () => {
       type: 'session_started', at: iso(t0), appId: 'web', deviceId: 'kim-firefox', userId: 'kim', token: subscription, permission: 'granted',
     })
     expect(report.rejected).toEqual([])
-    const targets = await registry.targets({ appId: 'web', kind: 'alert' })
+    const targets = await collect(registry.targets({ appId: 'web', kind: 'alert' }))
     expect(targets).toHaveLength(1)
     const provider = createWebPushProvider({ vapid, allowedHosts: [peer.hostname], agent, clock: fixedClock(t0 + 60_000) })
     const send = (target: Target): Promise<ProviderReply> =>
@@ -65,7 +66,7 @@ describe('registry, Web Push adapter and peer together', () => {
     const gone = await send(target)
     expect(gone.status).toBe(410)
     await feedBack(registry, target, gone)
-    expect(await registry.targets({ appId: 'web', kind: 'alert' })).toEqual([])
+    expect(await collect(registry.targets({ appId: 'web', kind: 'alert' }))).toEqual([])
   })
 
   it('I10: a 403 (VAPID) answer fed back leaves the token a target', async () => {
@@ -74,6 +75,6 @@ describe('registry, Web Push adapter and peer together', () => {
     const refused = await send(target)
     expect(refused.status).toBe(403)
     await feedBack(registry, target, refused)
-    expect(await registry.targets({ appId: 'web', kind: 'alert' })).toHaveLength(1)
+    expect(await collect(registry.targets({ appId: 'web', kind: 'alert' }))).toHaveLength(1)
   })
 })

@@ -18,7 +18,7 @@ export const purgeCommand = async (args: readonly string[], io: CliIo): Promise<
   const now = nowOption('purge', values.now) ?? Date.now()
   return withRegistry(io, values, now, async ({ registry }) => {
     const perApp = new Map<string, number>(registry.apps.map((app) => [app.appId, 0]))
-    for (const r of await registry.registrations()) {
+    for await (const r of registry.registrations()) {
       if (r.status !== 'expired' || r.token === null) continue
       perApp.set(r.appId, (perApp.get(r.appId) ?? 0) + 1)
       await writeAndDrain(io.stdout, `${JSON.stringify({ appId: r.appId, deviceId: r.deviceId, token: redact(r.token), owners: r.owners, status: r.status })}\n`)

@@ -2,6 +2,7 @@
  * What the fault tests compare: the records a store holds (read through the port's `scan`,
  * so any adapter can be compared with the memory model), and the answers a registry gives.
  */
+import { collect } from 'push-registry'
 import type { AppId, Registry, RecordKind, Segment, StoragePort } from 'push-registry'
 import { canonicalKey as canonicalJson, recordId } from 'push-registry'
 
@@ -69,10 +70,10 @@ export const answers = async (registry: Registry, appIds: readonly string[], use
     { kind: 'pushSubscription', state: 'unsubscribed' },
   ]
   const segmentMembers: Record<string, string[]> = {}
-  for (const segment of segments) segmentMembers[canonicalJson(segment)] = [...(await registry.segment(segment))].sort()
+  for (const segment of segments) segmentMembers[canonicalJson(segment)] = [...(await collect(registry.segment(segment)))].sort()
   const targets: Record<string, unknown[]> = {}
   for (const appId of appIds) {
-    for (const kind of ['alert', 'background'] as const) targets[`${kind}:${appId}`] = sortCanonically(await registry.targets({ appId, kind }))
+    for (const kind of ['alert', 'background'] as const) targets[`${kind}:${appId}`] = sortCanonically(await collect(registry.targets({ appId, kind })))
   }
   const profiles: Record<string, unknown> = {}
   const changelogs: Record<string, unknown> = {}
@@ -81,5 +82,5 @@ export const answers = async (registry: Registry, appIds: readonly string[], use
     changelogs[userId] = await registry.changelog(userId)
   }
   const exports = sortCanonically((await registry.exportUsers(userIds)).map((e) => ({ ...e, push_tokens: sortCanonically(e.push_tokens) })))
-  return { registrations: sortCanonically(await registry.registrations()), segments: segmentMembers, targets, profiles, changelogs, exports }
+  return { registrations: sortCanonically(await collect(registry.registrations())), segments: segmentMembers, targets, profiles, changelogs, exports }
 }

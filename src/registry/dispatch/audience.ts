@@ -14,7 +14,7 @@ import { DispatchError } from './errors.js'
 export type Audience = { readonly segment: Segment | string } | { readonly userIds: readonly string[] }
 
 /** The audience's users; a segment name that does not parse is a `bad_request`. */
-const audienceUsers = async (registry: Registry, audience: Audience): Promise<readonly UserId[]> => {
+const audienceUsers = (registry: Registry, audience: Audience): Iterable<UserId> | AsyncIterable<UserId> => {
   if ('userIds' in audience) {
     if (!Array.isArray(audience.userIds) || audience.userIds.some((u) => typeof u !== 'string')) {
       throw new DispatchError('bad_request', 'audience.userIds must be a list of user ids')
@@ -42,16 +42,24 @@ export const audienceTargets = async (
   audience: Audience,
   eligibility: Eligibility | undefined,
 ): Promise<Target[]> => {
-  const users = new Set<string>(await audienceUsers(registry, audience))
-  const all = await registry.targets({ appId, kind, ...(eligibility === undefined ? {} : { eligibility }) })
-  return dedupe(all.filter((target) => target.owners.some((owner) => users.has(owner))))
+  const users = new Set<string>()
+  for await (const user of audienceUsers(registry, audience)) users.add(user)
+  const all = registry.targets({ appId, kind, ...(eligibility === undefined ? {} : { eligibility }) })
+  return dedupe(all, (target) => target.owners.some((owner) => users.has(owner)))
 }
 
-/** Each token once, first occurrence kept. */
-export const dedupe = <T extends { readonly token: Target['token'] }>(targets: readonly T[]): T[] => {
+/**
+ * The targets a stream gives that `keep`, each token once, first occurrence kept. Only the
+ * targets kept are held: the dispatch needs them all (it counts and retries them).
+ */
+export const dedupe = async <T extends { readonly token: Target['token'] }>(
+  targets: Iterable<T> | AsyncIterable<T>,
+  keep: (target: T) => boolean = () => true,
+): Promise<T[]> => {
   const seen = new Set<string>()
   const out: T[] = []
-  for (const target of targets) {
+  for await (const target of targets) {
+    if (!keep(target)) continue
     const key = tokenKey(target.token)
     if (seen.has(key)) continue
     seen.add(key)

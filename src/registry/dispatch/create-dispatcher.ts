@@ -230,14 +230,14 @@ export const createDispatcher = (options: DispatcherOptions): Dispatcher => {
       const idle =
         apps.get(appId)?.platform === 'web'
           ? []
-          : await registry.idleTargets({ appId, seenBefore: (clock.now() - olderThan.right) as Instant })
+          : registry.idleTargets({ appId, seenBefore: (clock.now() - olderThan.right) as Instant })
       let uninstalled = 0
       const report = await run({
         dispatchId,
         appId,
         kind: 'background',
         port,
-        targets: dedupe(idle),
+        targets: await dedupe(idle),
         payload: request.payload ?? {},
         onDead: (target, answer) => {
           const inputs = uninstallInputs(target, answer)

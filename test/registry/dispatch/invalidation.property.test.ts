@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { ProviderReply } from 'push-registry'
@@ -72,7 +73,7 @@ describe('what a dispatch invalidates (property)', () => {
               return 'active'
           }
         }
-        const summaries = await registry.registrations('ios')
+        const summaries = await collect(registry.registrations('ios'))
         for (const [i, token] of tokens.entries()) {
           const summary = summaries.find((r) => r.deviceId === `d${i}`)
           expect(summary?.status, `d${i} after ${JSON.stringify(scripts[i])}`).toBe(expected(token))

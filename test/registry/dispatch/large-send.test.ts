@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import { describe, expect, it } from 'vitest'
 import type { ProviderReply } from 'push-registry'
 import { tokenKey } from 'push-registry'
@@ -63,7 +64,7 @@ describe('a send to a segment of 10,000 users across the three providers', () =>
     }
     const expectedDead = new Set<string>()
     for (let i = 0; i < users; i++) if (i % 20 === 0 || (i % 20 === 1 && appOf(i) !== 'web')) expectedDead.add(`dev${i}`)
-    const all = await registry.registrations()
+    const all = await collect(registry.registrations())
     const ended = all.filter((r) => !r.active)
     expect(ended.every((r) => r.status === 'ended')).toBe(true)
     expect(new Set(ended.map((r) => r.deviceId))).toEqual(expectedDead)
@@ -90,7 +91,7 @@ describe('a send to a segment of 10,000 users across the three providers', () =>
       expect(report.sent).toBeLessThanOrEqual(64)
       expect(report.credentialsStopped).toBe(report.targeted - report.sent)
     }
-    expect((await second.registry.registrations()).filter((r) => r.active)).toHaveLength(users)
+    expect((await collect(second.registry.registrations())).filter((r) => r.active)).toHaveLength(users)
     expect(before).toBe(users - expectedDead.size)
   })
 })

@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import { describe, expect, it } from 'vitest'
 import { apns, h, registrationOf, session, targetTokens } from '../harness.js'
 import { perToken, scriptedPort } from './scripted-port.js'
@@ -51,10 +52,10 @@ describe('ambiguous answers (R18, D6)', () => {
     expect(report).toMatchObject({ suspect: 0, withheld: 3, credentialStop: { cause: 'ambiguous_alike', status: 400, reason: 'BadDeviceToken' } })
     expect(stops).toHaveLength(1)
     expect(outcomeSum(report)).toBe(3)
-    expect((await registry.registrations('ios')).every((r) => r.active)).toBe(true)
+    expect((await collect(registry.registrations('ios'))).every((r) => r.active)).toBe(true)
     // Repeating it never accumulates the confirmations D6 counts either.
     for (let round = 0; round < 3; round++) await dispatcher.send({ appId: 'ios', kind: 'alert', audience: { userIds: users }, payload: {} })
-    expect((await registry.registrations('ios')).every((r) => r.active)).toBe(true)
+    expect((await collect(registry.registrations('ios'))).every((r) => r.active)).toBe(true)
   })
 
   it('R18: a dead answer in the dispatch shows the credential works, so the ambiguous ones are token evidence', async () => {
@@ -64,7 +65,7 @@ describe('ambiguous answers (R18, D6)', () => {
     clock.set(h(2))
     const report = await dispatcher.send({ appId: 'ios', kind: 'alert', audience: { userIds: users }, payload: {} })
     expect(report).toMatchObject({ suspect: 2, withheld: 0, dead: 1, credentialStop: null })
-    expect((await registry.registrations('ios')).map((r) => [r.deviceId, r.status]).sort()).toEqual([
+    expect((await collect(registry.registrations('ios'))).map((r) => [r.deviceId, r.status]).sort()).toEqual([
       ['d1', 'suspect'],
       ['d2', 'suspect'],
       ['d3', 'ended'],
@@ -78,7 +79,7 @@ describe('ambiguous answers (R18, D6)', () => {
     clock.set(h(2))
     const report = await dispatcher.send({ appId: 'ios', kind: 'alert', audience: { userIds: users }, payload: {} })
     expect(report).toMatchObject({ suspect: 3, withheld: 0 })
-    expect((await registry.registrations('ios')).every((r) => r.status === 'suspect')).toBe(true)
+    expect((await collect(registry.registrations('ios'))).every((r) => r.status === 'suspect')).toBe(true)
   })
 
   it('R18: the dispatcher reads the alike threshold from the app policy; its former option is refused, not ignored', () => {
@@ -93,6 +94,6 @@ describe('ambiguous answers (R18, D6)', () => {
     clock.set(h(2))
     const report = await dispatcher.send({ appId: 'ios', kind: 'alert', audience: { userIds: users }, payload: {} })
     expect(report).toMatchObject({ withheld: 1, suspect: 0, credentialsRejected: 2, credentialStop: { cause: 'credentials' } })
-    expect((await registry.registrations('ios')).every((r) => r.active)).toBe(true)
+    expect((await collect(registry.registrations('ios'))).every((r) => r.active)).toBe(true)
   })
 })

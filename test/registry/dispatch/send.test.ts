@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DispatchConfigError, DispatchError } from 'push-registry'
+import { collect, DispatchConfigError, DispatchError } from 'push-registry'
 import { apns, d, fcm, h, registrationOf, session, subscriptionSet, tokenReport, web } from '../harness.js'
 import { perToken, scriptedPort } from './scripted-port.js'
 import { dispatchSetup, outcomeSum } from './support.js'
@@ -110,13 +110,13 @@ describe('answers fed back (R15, R16, R17, I10)', () => {
       const report = await first.dispatcher.send(alert({ userIds: users }))
       expect(report.payloadRejected).toBe(6)
     }
-    expect((await first.registry.registrations('ios')).every((r) => r.active)).toBe(true)
+    expect((await collect(first.registry.registrations('ios'))).every((r) => r.active)).toBe(true)
 
     const credentialsPort = scriptedPort('apns', () => ({ status: 403, reason: 'InvalidProviderToken' }))
     const second = dispatchSetup({ providers: { ios: credentialsPort }, dispatcher: { concurrency: 1 } })
     await second.feed(...tokens.map((token, i) => session({ at: h(1), device: `d${i}`, user: `u${i}`, token })))
     for (let round = 0; round < 3; round++) await second.dispatcher.send(alert({ userIds: users }))
-    expect((await second.registry.registrations('ios')).every((r) => r.active)).toBe(true)
+    expect((await collect(second.registry.registrations('ios'))).every((r) => r.active)).toBe(true)
   })
 
   it('R16: a credentials answer stops the rest of the dispatch; the unsent are counted credentialsStopped', async () => {
@@ -131,7 +131,7 @@ describe('answers fed back (R15, R16, R17, I10)', () => {
     expect(report).toMatchObject({ targeted: 10, sent: 2, credentialsRejected: 2, credentialsStopped: 8 })
     expect(report.credentialStop).toEqual({ cause: 'credentials', status: 401, reason: 'THIRD_PARTY_AUTH_ERROR' })
     expect(stops).toEqual([{ dispatchId: 'dispatch-1', appId: 'android', provider: 'fcm', cause: 'credentials', status: 401, reason: 'THIRD_PARTY_AUTH_ERROR' }])
-    expect((await registry.registrations('android')).every((r) => r.active)).toBe(true)
+    expect((await collect(registry.registrations('android'))).every((r) => r.active)).toBe(true)
     expect(outcomeSum(report)).toBe(report.targeted)
   })
 
@@ -143,7 +143,7 @@ describe('answers fed back (R15, R16, R17, I10)', () => {
     // The adapter already minted a new JWT and retried once (adapters/apns); one call here.
     expect(broken.calls).toHaveLength(1)
     expect(report).toMatchObject({ retries: 0, credentialsRejected: 1, credentialsStopped: 1, credentialStop: { cause: 'credentials', reason: 'ExpiredProviderToken' } })
-    expect((await setup.registry.registrations('ios')).every((r) => r.active)).toBe(true)
+    expect((await collect(setup.registry.registrations('ios'))).every((r) => r.active)).toBe(true)
   })
 
   it('R15: the report counts every outcome once, and a web send is classified as Web Push', async () => {
@@ -162,7 +162,7 @@ describe('answers fed back (R15, R16, R17, I10)', () => {
     expect(report).toMatchObject({ targeted: 5, sent: 5, delivered: 2, dead: 1, payloadRejected: 1, transientFailed: 1, retries: 2 })
     expect(report.answers).toEqual({ delivered: 2, dead: 1, ambiguous: 0, credentials: 0, payload: 1, transient: 3 })
     expect(outcomeSum(report)).toBe(5)
-    expect((await registry.registrations('web')).filter((r) => !r.active).map((r) => r.deviceId)).toEqual(['d0'])
+    expect((await collect(registry.registrations('web'))).filter((r) => !r.active).map((r) => r.deviceId)).toEqual(['d0'])
   })
 })
 
