@@ -136,7 +136,7 @@ export const open = async (url: string): Promise<Registry> => {
   const storage = await createPostgresStorage({ driver, schema: 'push_registry' })
   const registry = createRegistry({ apps: [{ appId: 'ios', name: 'MyApp (iOS)', platform: 'ios' }], storage })
   createHttpHandler({ registry, keys: { 'a-long-random-secret': ['ios'] } })
-  void toTaskEither(registry).targets({ appId: 'ios', kind: 'alert' })
+  void toTaskEither(registry).profile('kim')
   return registry
 }
 `

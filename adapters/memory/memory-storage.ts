@@ -95,6 +95,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
       const entry = scope.byId.get(idWithin(key)) as Entry
       scope.byId.delete(idWithin(key))
       scope.members[entry.position] = undefined
+      if (key.kind === 'registration') owned.replace(entry.indexed as RegistrationEntry | null, null)
     }
     for (const write of writes) {
       const scope = scopeOf(write.record.kind, scopeName(write.record), true) as Scope
@@ -218,7 +219,8 @@ const walk = (scopes: readonly Scope[], after: string | undefined, limit: number
     for (let i = g === startScope ? startOffset : 0; i < members.length; i++) {
       if (kept >= limit || examined >= Math.max(limit, examinedPerPage)) return `${g}:${i}`
       examined++
-      if (take(members[i] as Entry)) kept++
+      const member = members[i]
+      if (member !== undefined && take(member)) kept++
     }
   }
   return null

@@ -1,4 +1,5 @@
 import type { App, AppId, RegistrationSummary, RegistryRecord } from 'push-registry'
+import { collect } from 'push-registry'
 import { expect } from 'vitest'
 import type { RawInput } from './arbitraries.js'
 import { sortCanonically } from './canonical.js'
@@ -28,7 +29,7 @@ export const otherAppsAfter = (options: ConformanceOptions, inputs: readonly unk
     await feed(registry, inputs)
     const records = (await allRecords(store, ['registration', 'token', 'dispatch'])).filter((r) => 'appId' in r && r.appId !== except)
     const registrations: Record<string, RegistrationSummary[]> = {}
-    for (const app of kitApps) if (app.appId !== except) registrations[app.appId] = sortCanonically(await registry.registrations(app.appId))
+    for (const app of kitApps) if (app.appId !== except) registrations[app.appId] = sortCanonically(await collect(registry.registrations(app.appId)))
     return { records, registrations }
   })
 

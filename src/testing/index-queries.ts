@@ -228,6 +228,19 @@ export const describeIndexQueries = (options: ConformanceOptions, settings: RunS
       expect(rows.find((r) => r.user.userId === 'kim')?.user.subscription).toBe('unsubscribed')
     })
 
+    test('a deleted record leaves the index: its registration, its user and their rows are gone', async (store, { evening }) => {
+      await write(store, evening, true)
+      const q = queriesOf(store)
+      const gone = evening.filter((r) => (r.kind === 'registration' && r.deviceId === 'phone-1') || (r.kind === 'user' && r.userId === 'léa:2'))
+      const current = await store.read(gone)
+      const deletes = gone.map((record, i) => ({ key: record, expectedVersion: current[i]?.version ?? 0 }))
+      expect(await store.commit([], { deletes })).toEqual({ ok: true })
+      const left = evening.filter((r) => !gone.includes(r))
+      expect(await registrationsAnswered(q, { limit: 1 })).toEqual(foldRegistrations(left, { limit: 1 }))
+      expect(await usersAnswered(q, { limit: 1 })).toEqual(foldUsers(left, { limit: 1 }).sort(byUser))
+      expect(await usersAnswered(q, { owning: true, limit: 1 })).toEqual(foldUsers(left, { owning: true, limit: 1 }).sort(byUser))
+    })
+
     test('R27: ownerStates joins owners with their subscription state; anonymous devices count as subscribed', async (store, { evening }) => {
       await write(store, evening, true)
       const q = queriesOf(store)

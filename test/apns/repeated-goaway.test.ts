@@ -5,6 +5,7 @@
  * with a growing backoff. Against a peer that sends GOAWAY every 100 requests the adapter used
  * to re-send such a push once only, and lost most of a large send.
  */
+import { collect } from 'push-registry'
 import type { AppId, DeviceId, OutgoingPush } from 'push-registry'
 import { classifyAnswer, createDispatcher, createRegistry } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
@@ -94,7 +95,7 @@ describe('R16 transient retries: a push APNs never processed is sent again until
     const report = await dispatcher.send({ appId, kind: 'alert', audience: { segment: 'foregroundPushEnabled' }, payload: alert })
     expect(report).toMatchObject({ targeted: count, delivered: count - gone.size, dead: gone.size / 2, suspect: gone.size / 2, transientFailed: 0, retries: 0 })
     expect(waits).toEqual([])
-    const targets = await registry.targets({ appId, kind: 'alert' })
+    const targets = await collect(registry.targets({ appId, kind: 'alert' }))
     expect(targets).toHaveLength(count - gone.size)
     expect(targets.filter((t) => gone.has(t.token as string))).toEqual([])
     expect(apns.stats.answered).toBe(count)

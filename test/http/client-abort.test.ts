@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { expect, it } from 'vitest'
-import { createRegistry, fixedClock } from 'push-registry'
+import { collect, createRegistry, fixedClock } from 'push-registry'
 import { createHttpHandler } from 'push-registry/http'
 import { createMemoryStorage } from 'push-registry/memory'
 import { apps, bothKey, keys, now } from './support.js'
@@ -25,7 +25,7 @@ it('HTTP: a client that disconnects in the middle of its body is logged as a cli
     socket.write('[{"type":"session_started",')
     socket.destroy()
     expect(await line).toMatch(/^POST \/v1\/inputs 499 \d+ms \(connection closed mid-request\)$/)
-    expect(await registry.registrations()).toEqual([])
+    expect(await collect(registry.registrations())).toEqual([])
   } finally {
     await new Promise((resolve) => server.close(resolve))
   }

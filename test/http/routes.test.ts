@@ -119,7 +119,7 @@ describe('POST /v1/inputs', () => {
     const body = [session('ios', 'd1', 'kim', A), session('ios', 'd2', 'kim', apnsToken('b')), session('ios', 'd3', 'kim', apnsToken('c'))]
     const answer = await call(handler, 'POST', '/v1/inputs', { body })
     expect(answer).toMatchObject({ status: 200, body: { accepted: 2, rejected: [{ index: 1, issues: [{ path: 'inputs[1]', rule: 'S3' }] }] } })
-    expect((await registry.registrations()).map((r) => r.deviceId).sort()).toEqual(['d1', 'd3'])
+    expect((await collect(registry.registrations())).map((r) => r.deviceId).sort()).toEqual(['d1', 'd3'])
   })
 
   it('answers a storage failure with a 503, not a 500', async () => {

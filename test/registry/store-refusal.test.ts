@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import type { Registry } from 'push-registry'
 import { createRegistry } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
@@ -15,8 +16,8 @@ const batch = (size: number, poisonAt: number) =>
   )
 
 const stateOf = async (registry: Registry) => ({
-  registrations: await registry.registrations(),
-  targets: await registry.targets({ appId: 'android', kind: 'alert' }),
+  registrations: await collect(registry.registrations()),
+  targets: await collect(registry.targets({ appId: 'android', kind: 'alert' })),
   profile: await registry.profile('u3'),
 })
 
@@ -50,7 +51,7 @@ describe('inputs the store refuses on their own merits (S3, I11)', () => {
     const report = await registry.ingest(batch(1, 0)[0])
     expect(report).toEqual({ accepted: 0, rejected: [{ index: 0, issues: [expect.objectContaining({ path: 'input', rule: 'S3' })] }] })
     expect(rejected).toEqual([0])
-    expect(await registry.registrations()).toEqual([])
+    expect(await collect(registry.registrations())).toEqual([])
   })
 
   it('S3: rejections by validation and by the store come back together, in index order', async () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { createRegistry, fixedClock } from 'push-registry'
+import { collect, createRegistry, fixedClock } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
 import { describe, expect, it } from 'vitest'
 import { expectAppIsolation } from '../../src/testing/app-isolation.js'
@@ -26,7 +26,7 @@ const kimOptsInOnTheWeb = [
 const androidAlertTargets = async (inputs: readonly unknown[]) => {
   const registry = createRegistry({ apps: kitApps, storage: createMemoryStorage(), clock: fixedClock(kitNow) })
   expect((await registry.ingest(inputs)).rejected).toEqual([])
-  return (await registry.targets({ appId: 'android', kind: 'alert' })).map((t) => t.deviceId)
+  return (await collect(registry.targets({ appId: 'android', kind: 'alert' }))).map((t) => t.deviceId)
 }
 
 describe('the conformance kit: I8', () => {
