@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import { describe, expect, it } from 'vitest'
 import { androidKey, apnsToken, call, fcmToken, iosKey, session, setup } from './support.js'
 
@@ -8,8 +9,8 @@ describe('DELETE /v1/users/{id} (issue 12 item 6)', () => {
     const first = await call(handler, 'DELETE', '/v1/users/kim', { key: iosKey })
     expect(first).toMatchObject({ status: 200, body: { external_id: 'kim', erased: true } })
     expect(await registry.profile('kim')).toBeNull()
-    expect((await registry.targets({ appId: 'android', kind: 'alert' })).map((t) => t.deviceId)).toEqual([])
-    expect((await registry.targets({ appId: 'ios', kind: 'alert' })).map((t) => t.deviceId)).toEqual(['i2'])
+    expect((await collect(registry.targets({ appId: 'android', kind: 'alert' }))).map((t) => t.deviceId)).toEqual([])
+    expect((await collect(registry.targets({ appId: 'ios', kind: 'alert' }))).map((t) => t.deviceId)).toEqual(['i2'])
     const again = await call(handler, 'DELETE', '/v1/users/kim', { key: androidKey })
     expect(again).toMatchObject({ status: 404, body: { error: { path: 'userId', rule: 'R25' } } })
     expect((await call(handler, 'GET', '/v1/users/kim/profile')).status).toBe(404)

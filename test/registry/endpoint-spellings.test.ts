@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import { parse } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { answer, h, registrationOf, session, setup } from './harness.js'
@@ -26,9 +27,9 @@ describe('Web Push endpoint spellings (I2, S1)', () => {
   it('I2, S1: every spelling of one subscription is one token: active on the latest device only, stored canonical', async () => {
     const { registry, feed } = setup()
     await feed(...reports)
-    const active = (await registry.registrations('web')).filter((r) => r.active)
+    const active = (await collect(registry.registrations('web'))).filter((r) => r.active)
     expect(active.map((r) => r.deviceId)).toEqual([`b${spellings.length - 1}`])
-    const targets = await registry.targets({ appId: 'web', kind: 'alert' })
+    const targets = await collect(registry.targets({ appId: 'web', kind: 'alert' }))
     expect(targets.map((t) => t.token)).toEqual([{ endpoint: canonical, keys }])
   })
 
@@ -36,7 +37,7 @@ describe('Web Push endpoint spellings (I2, S1)', () => {
     for (const order of [reports, [...reports].reverse()]) {
       const { registry, feed } = setup()
       await feed(...order)
-      expect((await registry.registrations('web')).filter((r) => r.active).map((r) => r.deviceId)).toEqual([`b${spellings.length - 1}`])
+      expect((await collect(registry.registrations('web'))).filter((r) => r.active).map((r) => r.deviceId)).toEqual([`b${spellings.length - 1}`])
     }
   })
 

@@ -1,3 +1,4 @@
+import { collect } from 'push-registry'
 import type { RegistryChange, RegistryRecord, StoragePort } from 'push-registry'
 import { createRegistry, fixedClock, recordId } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
@@ -63,7 +64,7 @@ describe('registry.erase (issue 12 item 6)', () => {
     expect(await registry.lookup({ email: 'kim@example.com' })).toBeNull()
     expect(await registry.changelog('kim')).toEqual([])
     expect((await targetTokens(registry, 'ios', 'background')).sort()).toEqual([C1, K2].sort())
-    const kims = (await registry.registrations('ios')).find((r) => r.deviceId === 'kims-phone')
+    const kims = (await collect(registry.registrations('ios'))).find((r) => r.deviceId === 'kims-phone')
     expect(kims).toMatchObject({ status: 'ended', owners: [] })
   })
 
@@ -146,7 +147,7 @@ describe('registry.erase (issue 12 item 6)', () => {
       logout({ at: h(4), device: 'kims-ipad', user: 'charlie' }),
     ])
     await registry.erase('kim')
-    const summaries = await registry.registrations('ios')
+    const summaries = await collect(registry.registrations('ios'))
     expect(summaries.find((r) => r.deviceId === 'family-ipad')).toMatchObject({ status: 'active', owners: ['charlie'] })
     expect(summaries.find((r) => r.deviceId === 'kims-ipad')).toMatchObject({ status: 'ended', owners: [] })
     for (const record of await allRecords(store)) expect(strings(record)).not.toContain('kim')
