@@ -58,6 +58,7 @@ export type {
   Uninstalled,
   UserAttributes,
   UserChanged,
+  UserErased,
 } from './domain/input.js'
 export type { AppPolicy, Duration, OwnershipMode, PolicyOverrides, Staleness } from './domain/policy.js'
 export type { PushRegisteredFor } from './domain/liveness.js'
