@@ -241,14 +241,11 @@ const inSegment = (kind: Segment['kind'], bits: number, state: SubscriptionState
 }
 
 /** Where a push to a registration's live token goes (S4: with its APNs environment). */
-const targetOf = (entry: RegistrationEntry, live: ActiveToken): Target => ({
-  appId: entry.appId,
-  deviceId: entry.deviceId,
-  token: live.token,
-  capability: live.capability,
-  owners: entry.owners,
-  ...(live.environment === undefined ? {} : { environment: live.environment }),
-})
+const targetOf = (entry: RegistrationEntry, live: ActiveToken): Target =>
+  // Two literals rather than a spread: this runs once per target of a million-target stream.
+  live.environment === undefined
+    ? { appId: entry.appId, deviceId: entry.deviceId, token: live.token, capability: live.capability, owners: entry.owners }
+    : { appId: entry.appId, deviceId: entry.deviceId, token: live.token, capability: live.capability, owners: entry.owners, environment: live.environment }
 
 /** R27, I6: the tokens a send of `kind` to `appId` would address at the time of the call, streamed. */
 export const targets = (deps: QueryDeps, appId: AppId, kind: 'alert' | 'background', eligibility: Eligibility = {}): AsyncIterable<Target> => {
