@@ -94,6 +94,8 @@ export type { Issue, RuleId } from './codecs/issue.js'
 export type { Limits } from './codecs/limits.js'
 export { defaultLimits } from './codecs/limits.js'
 export { parseSegment } from './codecs/segment.js'
+export { inputJsonSchemas } from './codecs/input-schemas.js'
+export type { JsonSchema } from './codecs/json-schema.js'
 export { canonicalEndpoint, endpointProblem } from './codecs/endpoint.js'
 export type { EndpointCheck } from './codecs/endpoint.js'
 

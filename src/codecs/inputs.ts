@@ -4,6 +4,7 @@ import type { Input, Permission, PromptResult, SubscriptionState } from '../doma
 import type { PushToken, WebPushSubscription } from '../domain/token.js'
 import { canonicalEndpoint } from './endpoint.js'
 import { ruleMessage } from './issue.js'
+import { jsonSchemaOf, withJsonSchema } from './json-schema.js'
 import type { Limits } from './limits.js'
 import { boundedInteger, boundedString, InstantFromIso, isStorableText, oneOf, orNull } from './primitives.js'
 
@@ -16,7 +17,7 @@ export const inputCodecs = (limits: Limits) => {
   const DispatchIdC = id<DispatchId>('DispatchId')
   const Key = boundedString('WebPushKey', 1, 512)
 
-  const Endpoint = new t.Type<string, string, unknown>(
+  const Endpoint = withJsonSchema(new t.Type<string, string, unknown>(
     'WebPushEndpoint',
     (u): u is string => typeof u === 'string',
     (u, c) => {
@@ -34,7 +35,12 @@ export const inputCodecs = (limits: Limits) => {
       return t.success(check.endpoint)
     },
     (a) => a,
-  )
+  ), {
+    type: 'string',
+    minLength: 1,
+    maxLength: limits.maxTokenLength,
+    description: `An https: URL of an allow-listed push service (S1, D13: ${limits.webPushHosts.join(', ')}), no user info, the default port; stored in its canonical WHATWG spelling, which must also fit.`,
+  })
 
   const Subscription: t.Type<WebPushSubscription, WebPushSubscription, unknown> = t.exact(
     t.type({ endpoint: Endpoint, keys: t.exact(t.type({ p256dh: Key, auth: Key })) }),
@@ -42,7 +48,7 @@ export const inputCodecs = (limits: Limits) => {
   const TokenString = boundedString('TokenString', 1, limits.maxTokenLength)
 
   /** A token string (APNs, FCM) or a Web Push subscription (S1, S3). */
-  const Token = new t.Type<PushToken, PushToken, unknown>(
+  const Token = withJsonSchema(new t.Type<PushToken, PushToken, unknown>(
     'PushToken',
     (u): u is PushToken => TokenString.is(u) || Subscription.is(u),
     (u, c) =>
@@ -52,7 +58,7 @@ export const inputCodecs = (limits: Limits) => {
           ? Subscription.validate(u, c)
           : t.failure(u, c, ruleMessage('S3', 'must be a token string or a Web Push subscription')),
     (a) => a,
-  )
+  ), { oneOf: [jsonSchemaOf(TokenString), jsonSchemaOf(Subscription)] })
 
   const PermissionC = oneOf<Permission>('Permission', ['granted', 'provisional', 'denied', 'not_determined'])
   const PromptResultC = oneOf<PromptResult>('PromptResult', ['granted', 'provisional', 'denied'])

@@ -2,6 +2,7 @@ import * as t from 'io-ts'
 import type { Instant } from '../domain/brand.js'
 import type { RuleId } from './issue.js'
 import { ruleMessage } from './issue.js'
+import { jsonSchemaOf, withJsonSchema } from './json-schema.js'
 
 /** A string of `min` to `max` characters, branded as `A`; failures name rule `rule`. */
 export const boundedString = <A extends string = string>(
@@ -10,7 +11,7 @@ export const boundedString = <A extends string = string>(
   max: number,
   rule: RuleId = 'S3',
 ): t.Type<A, string, unknown> =>
-  new t.Type<A, string, unknown>(
+  withJsonSchema(new t.Type<A, string, unknown>(
     name,
     (u): u is A => typeof u === 'string' && u.length >= min && u.length <= max && isStorableText(u),
     (u, c) =>
@@ -22,7 +23,10 @@ export const boundedString = <A extends string = string>(
             ? t.success(u as A)
             : t.failure(u, c, ruleMessage('S3', 'must be well-formed text without NUL characters')),
     (a) => a,
-  )
+  ), { type: 'string', minLength: min, maxLength: max, description: textNote })
+
+/** What a string's schema cannot say: how its length is counted, and which text is refused. */
+const textNote = 'Length in UTF-16 code units; well-formed text without NUL characters.'
 
 /** A NUL or an unpaired surrogate cannot be stored by every store (PostgreSQL refuses both). */
 const unstorable = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
@@ -32,7 +36,7 @@ export const isStorableText = (text: string): boolean => !unstorable.test(text)
 /** One of a fixed set of strings; the failure lists them. */
 export const oneOf = <A extends string>(name: string, values: readonly A[], rule: RuleId = 'S3'): t.Type<A, A, unknown> => {
   const allowed = new Set<string>(values)
-  return new t.Type<A, A, unknown>(
+  const codec = new t.Type<A, A, unknown>(
     name,
     (u): u is A => typeof u === 'string' && allowed.has(u),
     (u, c) =>
@@ -41,6 +45,7 @@ export const oneOf = <A extends string>(name: string, values: readonly A[], rule
         : t.failure(u, c, ruleMessage(rule, u === undefined ? 'is required' : `must be one of ${values.join(', ')}`)),
     (a) => a,
   )
+  return withJsonSchema(codec, { type: 'string', enum: [...values] })
 }
 
 const isoInstant = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
@@ -49,7 +54,7 @@ const isoInstant = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?
  * R20: every input carries the time it happened, as an ISO-8601 date-time with a zone
  * (`2026-01-01T00:00:00.000Z`). Decodes to milliseconds since the epoch; encodes back to UTC.
  */
-export const InstantFromIso: t.Type<Instant, string, unknown> = new t.Type<Instant, string, unknown>(
+export const InstantFromIso: t.Type<Instant, string, unknown> = withJsonSchema(new t.Type<Instant, string, unknown>(
   'InstantFromIso',
   (u): u is Instant => typeof u === 'number' && Number.isInteger(u),
   (u, c) => {
@@ -60,11 +65,15 @@ export const InstantFromIso: t.Type<Instant, string, unknown> = new t.Type<Insta
     return Number.isFinite(ms) ? t.success(ms as Instant) : t.failure(u, c, ruleMessage('R20', 'is not a real date-time'))
   },
   (a) => new Date(a).toISOString(),
-)
+), {
+  type: 'string',
+  pattern: isoInstant.source,
+  description: 'ISO-8601 date-time with a zone (R20), e.g. 2026-01-01T00:00:00.000Z; it must name a real date-time.',
+})
 
 /** An integer within bounds. */
 export const boundedInteger = (name: string, min: number, max: number, rule: RuleId = 'S3'): t.Type<number, number, unknown> =>
-  new t.Type<number, number, unknown>(
+  withJsonSchema(new t.Type<number, number, unknown>(
     name,
     (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max,
     (u, c) =>
@@ -72,13 +81,13 @@ export const boundedInteger = (name: string, min: number, max: number, rule: Rul
         ? t.success(u)
         : t.failure(u, c, ruleMessage(rule, u === undefined ? 'is required' : `must be an integer from ${min} to ${max}`)),
     (a) => a,
-  )
+  ), { type: 'integer', minimum: min, maximum: max })
 
 /** `A`, or `null` meaning "clear it". */
 export const orNull = <A, O>(codec: t.Type<A, O, unknown>): t.Type<A | null, O | null, unknown> =>
-  new t.Type<A | null, O | null, unknown>(
+  withJsonSchema(new t.Type<A | null, O | null, unknown>(
     `${codec.name} | null`,
     (u): u is A | null => u === null || codec.is(u),
     (u, c) => (u === null ? t.success(null) : codec.validate(u, c)),
     (a) => (a === null ? null : codec.encode(a)),
-  )
+  ), { anyOf: [jsonSchemaOf(codec), { type: 'null' }] })

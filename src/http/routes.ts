@@ -3,6 +3,7 @@ import { parseSegment, profileToJson } from 'push-registry'
 import type { HttpIssue } from './http-error.js'
 import { errorResponse, jsonResponse } from './http-error.js'
 import type { HttpLimits } from './limits.js'
+import { openApiDocument } from './openapi.js'
 import { readJsonBody } from './read-body.js'
 import { scopedIngest } from './scoped-ingest.js'
 
@@ -84,123 +85,133 @@ export const setSubscription = async (deps: Pick<RouteDeps, 'registry' | 'clock'
 }
 
 /** The routes of the HTTP surface, first match wins. */
-export const routes = (deps: RouteDeps): readonly Route[] => [
-  {
-    label: '/healthz',
-    pattern: /^\/healthz$/,
-    auth: false,
-    methods: { GET: async () => jsonResponse(200, { ok: true }) },
-  },
-  {
-    label: '/v1/inputs',
-    pattern: /^\/v1\/inputs$/,
-    auth: true,
-    methods: {
-      POST: ({ request, apps }) =>
-        withBody(deps, request, async (body) => {
-          if (Array.isArray(body) && body.length > deps.limits.maxBatchSize) {
-            return errorResponse(413, { path: 'inputs', rule: 'S3', message: `a batch holds at most ${deps.limits.maxBatchSize} inputs` })
-          }
-          const report = await scopedIngest(deps.registry, body, apps)
-          return report.refused !== undefined ? errorResponse(413, report.refused) : jsonResponse(200, report)
-        }),
+export const routes = (deps: RouteDeps): readonly Route[] => {
+  const openApi = openApiDocument(deps.limits)
+  return [
+    {
+      label: '/healthz',
+      pattern: /^\/healthz$/,
+      auth: false,
+      methods: { GET: async () => jsonResponse(200, { ok: true }) },
     },
-  },
-  {
-    label: '/v1/users/export/ids',
-    pattern: /^\/v1\/users\/export\/ids$/,
-    auth: true,
-    methods: {
-      POST: ({ request, apps }) =>
-        withBody(deps, request, async (body) => {
-          const ids = isRecord(body) ? body['external_ids'] : undefined
-          if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) {
-            return bad({ path: 'body.external_ids', rule: 'S3', message: 'must be a list of user ids' })
-          }
-          if (ids.length > deps.limits.maxBatchSize) {
-            return errorResponse(413, { path: 'body.external_ids', rule: 'S3', message: `holds at most ${deps.limits.maxBatchSize} ids` })
-          }
-          return jsonResponse(200, { users: await deps.registry.exportUsers(ids, scopeOf(apps)) })
-        }),
+    {
+      // The document describes shapes, never data: no key, so that client generators can read it.
+      label: '/openapi.json',
+      pattern: /^\/openapi\.json$/,
+      auth: false,
+      methods: { GET: async () => jsonResponse(200, openApi) },
     },
-  },
-  {
-    label: '/v1/users/export/segment',
-    pattern: /^\/v1\/users\/export\/segment$/,
-    auth: true,
-    methods: {
-      POST: ({ request, apps }) =>
-        withBody(deps, request, async (body) => {
-          const name = isRecord(body) ? body['segment'] : undefined
-          if (typeof name !== 'string') return bad({ path: 'body.segment', rule: 'S3', message: 'must be a segment name' })
-          const segment = parseSegment(name)
-          if (segment._tag === 'Left') return bad({ ...segment.left, path: `body.${segment.left.path}` })
-          if (segment.right.kind === 'foregroundPushEnabledForApp' && !apps.has(segment.right.appId)) {
-            return errorResponse(403, { path: 'body.segment', rule: 'R4', message: 'names an app this API key may not read' })
-          }
-          return ndjson(deps.registry.exportSegment(segment.right, scopeOf(apps)))
-        }),
-    },
-  },
-  {
-    // Erasure is the person's right and users are shared across apps (as for a subscription
-    // change), so any valid key may ask it; it removes the user from every app.
-    label: '/v1/users/:id',
-    pattern: /^\/v1\/users\/([^/]+)$/,
-    auth: true,
-    methods: {
-      DELETE: async ({ params }) => {
-        const userId = params[0] as string
-        const report = await deps.registry.erase(userId)
-        return report.erased ? jsonResponse(200, { external_id: userId, erased: true }) : errorResponse(404, { path: 'userId', rule: 'R25', message: 'no such user' })
+    {
+      label: '/v1/inputs',
+      pattern: /^\/v1\/inputs$/,
+      auth: true,
+      methods: {
+        POST: ({ request, apps }) =>
+          withBody(deps, request, async (body) => {
+            if (Array.isArray(body) && body.length > deps.limits.maxBatchSize) {
+              return errorResponse(413, { path: 'inputs', rule: 'S3', message: `a batch holds at most ${deps.limits.maxBatchSize} inputs` })
+            }
+            const report = await scopedIngest(deps.registry, body, apps)
+            return report.refused !== undefined ? errorResponse(413, report.refused) : jsonResponse(200, report)
+          }),
       },
     },
-  },
-  {
-    label: '/v1/users/:id/profile',
-    pattern: /^\/v1\/users\/([^/]+)\/profile$/,
-    auth: true,
-    methods: {
-      GET: async ({ params, apps }) => {
-        const profile = await deps.registry.profile(params[0] as string, scopeOf(apps))
-        return profile === null ? errorResponse(404, { path: 'userId', rule: 'R25', message: 'no such user' }) : jsonResponse(200, profileToJson(profile))
+    {
+      label: '/v1/users/export/ids',
+      pattern: /^\/v1\/users\/export\/ids$/,
+      auth: true,
+      methods: {
+        POST: ({ request, apps }) =>
+          withBody(deps, request, async (body) => {
+            const ids = isRecord(body) ? body['external_ids'] : undefined
+            if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) {
+              return bad({ path: 'body.external_ids', rule: 'S3', message: 'must be a list of user ids' })
+            }
+            if (ids.length > deps.limits.maxBatchSize) {
+              return errorResponse(413, { path: 'body.external_ids', rule: 'S3', message: `holds at most ${deps.limits.maxBatchSize} ids` })
+            }
+            return jsonResponse(200, { users: await deps.registry.exportUsers(ids, scopeOf(apps)) })
+          }),
       },
     },
-  },
-  {
-    label: '/v1/users/:id/subscription',
-    pattern: /^\/v1\/users\/([^/]+)\/subscription$/,
-    auth: true,
-    methods: {
-      POST: ({ request, params, apps }) =>
-        withBody(deps, request, async (body) => {
+    {
+      label: '/v1/users/export/segment',
+      pattern: /^\/v1\/users\/export\/segment$/,
+      auth: true,
+      methods: {
+        POST: ({ request, apps }) =>
+          withBody(deps, request, async (body) => {
+            const name = isRecord(body) ? body['segment'] : undefined
+            if (typeof name !== 'string') return bad({ path: 'body.segment', rule: 'S3', message: 'must be a segment name' })
+            const segment = parseSegment(name)
+            if (segment._tag === 'Left') return bad({ ...segment.left, path: `body.${segment.left.path}` })
+            if (segment.right.kind === 'foregroundPushEnabledForApp' && !apps.has(segment.right.appId)) {
+              return errorResponse(403, { path: 'body.segment', rule: 'R4', message: 'names an app this API key may not read' })
+            }
+            return ndjson(deps.registry.exportSegment(segment.right, scopeOf(apps)))
+          }),
+      },
+    },
+    {
+      // Erasure is the person's right and users are shared across apps (as for a subscription
+      // change), so any valid key may ask it; it removes the user from every app.
+      label: '/v1/users/:id',
+      pattern: /^\/v1\/users\/([^/]+)$/,
+      auth: true,
+      methods: {
+        DELETE: async ({ params }) => {
           const userId = params[0] as string
-          const state = isRecord(body) ? body['state'] : undefined
-          const issue = await setSubscription(deps, userId, state)
-          if (issue !== null) {
-            // The client sent a path parameter and a body, not an input: point at those.
-            const path = issue.path.startsWith('input.userId') ? 'userId' : issue.path.replace(/^input/, 'body')
-            return bad({ ...issue, path })
-          }
-          const profile = await deps.registry.profile(userId, scopeOf(apps))
-          return jsonResponse(200, profile === null ? null : profileToJson(profile))
-        }),
-    },
-  },
-  {
-    label: '/v1/lookup',
-    pattern: /^\/v1\/lookup$/,
-    auth: true,
-    methods: {
-      GET: async ({ url }) => {
-        const email = url.searchParams.getAll('email')
-        const phone = url.searchParams.getAll('phone')
-        if (email.length + phone.length !== 1) {
-          return bad({ path: 'query', rule: 'S3', message: 'needs exactly one of email or phone' })
-        }
-        const userId = await deps.registry.lookup(email[0] !== undefined ? { email: email[0] } : { phone: phone[0] as string })
-        return userId === null ? errorResponse(404, { path: email.length > 0 ? 'query.email' : 'query.phone', rule: 'D11', message: 'nobody holds it' }) : jsonResponse(200, { external_id: userId })
+          const report = await deps.registry.erase(userId)
+          return report.erased ? jsonResponse(200, { external_id: userId, erased: true }) : errorResponse(404, { path: 'userId', rule: 'R25', message: 'no such user' })
+        },
       },
     },
-  },
-]
+    {
+      label: '/v1/users/:id/profile',
+      pattern: /^\/v1\/users\/([^/]+)\/profile$/,
+      auth: true,
+      methods: {
+        GET: async ({ params, apps }) => {
+          const profile = await deps.registry.profile(params[0] as string, scopeOf(apps))
+          return profile === null ? errorResponse(404, { path: 'userId', rule: 'R25', message: 'no such user' }) : jsonResponse(200, profileToJson(profile))
+        },
+      },
+    },
+    {
+      label: '/v1/users/:id/subscription',
+      pattern: /^\/v1\/users\/([^/]+)\/subscription$/,
+      auth: true,
+      methods: {
+        POST: ({ request, params, apps }) =>
+          withBody(deps, request, async (body) => {
+            const userId = params[0] as string
+            const state = isRecord(body) ? body['state'] : undefined
+            const issue = await setSubscription(deps, userId, state)
+            if (issue !== null) {
+              // The client sent a path parameter and a body, not an input: point at those.
+              const path = issue.path.startsWith('input.userId') ? 'userId' : issue.path.replace(/^input/, 'body')
+              return bad({ ...issue, path })
+            }
+            const profile = await deps.registry.profile(userId, scopeOf(apps))
+            return jsonResponse(200, profile === null ? null : profileToJson(profile))
+          }),
+      },
+    },
+    {
+      label: '/v1/lookup',
+      pattern: /^\/v1\/lookup$/,
+      auth: true,
+      methods: {
+        GET: async ({ url }) => {
+          const email = url.searchParams.getAll('email')
+          const phone = url.searchParams.getAll('phone')
+          if (email.length + phone.length !== 1) {
+            return bad({ path: 'query', rule: 'S3', message: 'needs exactly one of email or phone' })
+          }
+          const userId = await deps.registry.lookup(email[0] !== undefined ? { email: email[0] } : { phone: phone[0] as string })
+          return userId === null ? errorResponse(404, { path: email.length > 0 ? 'query.email' : 'query.phone', rule: 'D11', message: 'nobody holds it' }) : jsonResponse(200, { external_id: userId })
+        },
+      },
+    },
+  ]
+}

@@ -4,6 +4,7 @@ import { createRegistry, fixedClock } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
 import type { HttpHandler } from 'push-registry/http'
 import { createHttpHandler } from 'push-registry/http'
+import { contractChecked } from './contract.js'
 
 export const apps = [
   { appId: 'ios', name: 'MyApp (iOS)', platform: 'ios' },
@@ -42,7 +43,9 @@ export const setup = (options: { storage?: StoragePort; limits?: { maxBodyBytes?
   const clock = fixedClock(now)
   const registry = createRegistry({ apps, storage: options.storage ?? createMemoryStorage(), clock })
   const lines: string[] = []
-  const handler = createHttpHandler({ registry, keys, clock, log: (line) => lines.push(line), ...(options.limits ? { limits: options.limits } : {}) })
+  const created = createHttpHandler({ registry, keys, clock, log: (line) => lines.push(line), ...(options.limits ? { limits: options.limits } : {}) })
+  // Every answer the route and fuzz tests get is checked against the OpenAPI document.
+  const handler: HttpHandler = { ...created, fetch: contractChecked(created.fetch) }
   return { registry, handler, lines }
 }
 
