@@ -56,8 +56,10 @@ export const erase = async (deps: EraseDeps, userId: UserId): Promise<EraseRepor
   let registrations = 0
   let contacts = 0
   for (let attempt = 1; attempt <= deps.maxAttempts; attempt++) {
+    let conflicts = 0
     for (let page = await eraseRegistrations(deps, userId); page !== 0; page = await eraseRegistrations(deps, userId)) {
       if (page > 0) registrations += page
+      else if (++conflicts >= deps.maxAttempts) throw new ContentionError(deps.maxAttempts)
     }
     // A registration can name a user it does not list as seen (a logout alone, D2), so the
     // user record's list is not all: the scan finds the rest.

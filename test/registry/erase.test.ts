@@ -126,6 +126,29 @@ describe('registry.erase (issue 12 item 6)', () => {
     }
   })
 
+  it('an input naming the user that lands while the erasure runs is erased with the rest (the last commit conflicts, the erasure starts over)', async () => {
+    const store = createMemoryStorage()
+    const other = registryOn(store)
+    let landed = false
+    const racing: StoragePort = {
+      ...store,
+      commit: async (writes, options) => {
+        // Just before the erasure's last commit, another instance ingests a login of the user.
+        if (!landed && (options?.deletes ?? []).some((d) => d.key.kind === 'user')) {
+          landed = true
+          await other.ingest(session({ at: h(10), device: 'late-phone', user: 'kim', token: apns('e5') }))
+        }
+        return store.commit(writes, options)
+      },
+    }
+    await other.ingest(story)
+    const report = await registryOn(racing).erase('kim')
+    expect(landed).toBe(true)
+    expect(report).toMatchObject({ erased: true, registrations: 3 })
+    for (const record of await allRecords(store)) expect(strings(record), recordId(record)).not.toContain('kim')
+    expect(await other.profile('kim')).toBeNull()
+  })
+
   it('a later login of the erased user makes them a new user, who holds only what came after', async () => {
     const registry = registryOn(createMemoryStorage())
     await registry.ingest(story)
