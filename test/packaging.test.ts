@@ -18,12 +18,12 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
 }
 let consumer = ''
 
+// tsup's declaration build takes about 100 s on two idle cores: room for a loaded machine.
 beforeAll(() => {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' })
   consumer = mkdtempSync(join(tmpdir(), 'push-registry-consumer-'))
   mkdirSync(join(consumer, 'node_modules'))
   symlinkSync(root, join(consumer, 'node_modules', 'push-registry'), 'dir')
-  // tsup's declaration build takes about 100 s on two idle cores; give a loaded machine room.
 }, 600_000)
 
 afterAll(() => {
