@@ -17,6 +17,7 @@ const external = [
   'pg',
   '@electric-sql/pglite',
   'web-push',
+  '@opentelemetry/api',
 ]
 
 // The two builds run side by side, so neither cleans: `npm run build` empties dist first.

@@ -8,6 +8,8 @@ import type { HttpLimits } from './limits.js'
 import { defaultHttpLimits } from './limits.js'
 import { nodeAdapter } from './node-adapter.js'
 import { isNormalPath } from './normal-path.js'
+// Bundled with the handler (a few functions): the API's global providers are shared all the same.
+import { measureHttp, recordHttpDuration } from '../registry/telemetry.js'
 import type { Route } from './routes.js'
 import { routes } from './routes.js'
 import { uiRoutes } from './ui/ui-routes.js'
@@ -133,12 +135,13 @@ export const createHttpHandler = (options: HttpHandlerOptions): HttpHandler => {
   }
 
   const record = (method: string, label: string, status: number, started: number, note?: string): void => {
+    recordHttpDuration(method, label, status, started)
     log?.(`${methodOf(method)} ${label} ${status} ${Math.round(performance.now() - started)}ms${note === undefined ? '' : ` ${note}`}`)
   }
 
   const serve = async (request: Request, peer: string | undefined, method = request.method): Promise<Response> => {
     const started = performance.now()
-    const { label, response, note } = await answer(request, peer, method)
+    const { label, response, note } = await measureHttp(method, () => answer(request, peer, method))
     record(method, label, response.status, started, note)
     return response
   }

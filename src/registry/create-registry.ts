@@ -25,6 +25,7 @@ import { ingest } from './ingest.js'
 import type { DispatchStats, Eligibility, IdleTarget, Profile, QueryDeps, ReadScope, RegistrationSummary, Target, UserExport } from './queries.js'
 import * as q from './queries.js'
 import { decodeRetention, Retention } from './retention.js'
+import { measureIngest, measureQuery, measureStream, recordTokenEvents } from './telemetry.js'
 import { guardedStorage } from './store.js'
 
 /** An app as the host configures it: plain strings, checked by `createRegistry`. */
@@ -170,6 +171,7 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     storage,
     emit,
     committed: (events: readonly PendingEvent[]) => {
+      recordTokenEvents(events)
       emit(events)
       bell.ring()
       retain.tick()
@@ -181,17 +183,17 @@ export const createRegistry = (options: RegistryOptions): Registry => {
   const eraseDeps = { storage, catalog, now: ingestDeps.now, committed: ingestDeps.committed, maxAttempts: ingestDeps.maxAttempts }
 
   return {
-    ingest: (input) => ingest(ingestDeps, input),
-    registrations: (appId) => q.registrations(deps, appId as AppId | undefined),
-    segment: (segment, scope) => q.segment(deps, segment, scope),
-    targets: ({ appId, kind, eligibility }) => q.targets(deps, appId as AppId, kind, eligibility),
-    profile: (userId, scope) => q.profile(deps, userId as UserId, scope),
-    exportUsers: (userIds, scope) => q.exportUsers(deps, userIds as readonly UserId[], scope),
-    exportSegment: (segment, scope) => q.exportSegment(deps, segment, scope),
-    lookup: (query) => q.lookup(deps, query),
-    changelog: (userId, scope) => q.changelog(deps, userId as UserId, scope),
-    dispatchStats: ({ appId, dispatchId }) => q.dispatchStats(deps, appId as AppId, dispatchId as DispatchId),
-    idleTargets: ({ appId, seenBefore }) => q.idleTargets(deps, appId as AppId, seenBefore as Instant),
+    ingest: (input) => measureIngest(() => ingest(ingestDeps, input)),
+    registrations: (appId) => measureStream('registrations', q.registrations(deps, appId as AppId | undefined)),
+    segment: (segment, scope) => measureStream('segment', q.segment(deps, segment, scope)),
+    targets: ({ appId, kind, eligibility }) => measureStream('targets', q.targets(deps, appId as AppId, kind, eligibility)),
+    profile: (userId, scope) => measureQuery('profile', () => q.profile(deps, userId as UserId, scope)),
+    exportUsers: (userIds, scope) => measureQuery('exportUsers', () => q.exportUsers(deps, userIds as readonly UserId[], scope)),
+    exportSegment: (segment, scope) => measureStream('exportSegment', q.exportSegment(deps, segment, scope)),
+    lookup: (query) => measureQuery('lookup', () => q.lookup(deps, query)),
+    changelog: (userId, scope) => measureQuery('changelog', () => q.changelog(deps, userId as UserId, scope)),
+    dispatchStats: ({ appId, dispatchId }) => measureQuery('dispatchStats', () => q.dispatchStats(deps, appId as AppId, dispatchId as DispatchId)),
+    idleTargets: ({ appId, seenBefore }) => measureStream('idleTargets', q.idleTargets(deps, appId as AppId, seenBefore as Instant)),
     changes: (changeOptions) => readChanges(storage, bell, changeOptions),
     erase: async (userId) => {
       // No user has an empty or over-long id (S3), and '' is what erased ids become.

@@ -17,6 +17,7 @@ import type {
 } from '../ports/storage.js'
 import { StorageError } from './errors.js'
 import { scanIndexQueries } from './scan-index-queries.js'
+import { recordCommit } from './telemetry.js'
 
 /**
  * The one place that calls the storage port: every throw or broken answer becomes a
@@ -48,6 +49,7 @@ export const guardedStorage = (port: StoragePort) => {
       call('commit', async () => {
         const outcome = await (options === undefined ? port.commit(writes) : port.commit(writes, options))
         if (!isOutcome(outcome)) throw new Error('commit answered neither ok, nor conflicts, nor refused')
+        recordCommit(outcome.ok ? 'applied' : 'refused' in outcome ? 'refused' : 'conflict', options?.changes)
         return outcome
       }),
     scan: (request: ScanRequest): Promise<ScanPage> => call('scan', () => port.scan(request)),

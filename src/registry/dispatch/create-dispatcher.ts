@@ -20,6 +20,7 @@ import { defaultRetryPolicy, retryPolicyProblems } from './retry.js'
 import type { DispatchPlan, DispatchTarget, EngineDeps } from './run-dispatch.js'
 import { runDispatch } from './run-dispatch.js'
 import type { UninstallReport } from './uninstalls.js'
+import { measureDispatch } from '../telemetry.js'
 import { uninstallInputs } from './uninstalls.js'
 
 /** Options of {@link createDispatcher}. */
@@ -195,7 +196,8 @@ export const createDispatcher = (options: DispatcherOptions): Dispatcher => {
     return { port, dispatchId: dispatchId as DispatchId }
   }
 
-  const run = <T extends DispatchTarget>(plan: DispatchPlan<T>) => runDispatch(deps, plan)
+  const run = <T extends DispatchTarget>(plan: DispatchPlan<T>) =>
+    measureDispatch({ appId: plan.appId, kind: plan.kind, provider: plan.port.provider, targeted: plan.targets.length }, () => runDispatch(deps, plan))
 
   return {
     send: async (request) => {

@@ -16,6 +16,7 @@ import type { DispatchEventName, DispatchEvents } from './events.js'
 import { Feedback } from './feedback.js'
 import type { RetryPolicy } from './retry.js'
 import { isQuotaExceeded, planRetry } from './retry.js'
+import { providerRoundTrip } from '../telemetry.js'
 import { forEachBounded } from './worker-pool.js'
 
 /** One token a dispatch sends to. */
@@ -112,9 +113,11 @@ export const runDispatch = async <T extends DispatchTarget>(deps: EngineDeps, pl
       attempts++
       if (attempts === 1) tally.sent++
       else tally.retries++
+      const roundTrip = providerRoundTrip(provider)
       const reply = cleanReply(await safeSend(plan.port, push))
       const answer = domainAnswer({ appId: plan.appId, token: target.token, provider, reply, dispatchId: plan.dispatchId, at: deps.clock.now() })
       const verdict = classifyAnswer(answer)
+      roundTrip(verdict.class)
       tally.answers[verdict.class]++
       last = answer
       lastVerdict = verdict
