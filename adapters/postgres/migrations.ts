@@ -98,5 +98,36 @@ const changeFeed: Migration = {
   ],
 }
 
+/**
+ * 003: index digests of ids and token keys, never the values themselves (S3 allows token
+ * strings and Web Push endpoints of 4,096 characters; random ones do not compress, and a btree
+ * entry holding one exceeds the 2,704 bytes a page allows, so every commit writing one failed).
+ *
+ * - `key_digest(text)`: SHA-256 of the UTF-8 bytes, 32 bytes whatever the length. Declared
+ *   IMMUTABLE, as an index needs: `convert_to` is only STABLE because a conversion could be
+ *   redefined, and converting a database's own text to UTF-8 never changes. Names in its body
+ *   are qualified, so the search path of a session cannot change what it computes.
+ * - `id_digest`, generated from `id`, replaces `id` in the primary key: `(kind, scope,
+ *   id_digest)`. Look-ups match the digest (the index) and the id itself (the row), so a
+ *   collision could never alias two records. Adding a stored column rewrites the table once.
+ * - I2's exclusion constraint compares `key_digest(active_token)` instead of the token key.
+ */
+const digests: Migration = {
+  version: '003',
+  name: 'key digests',
+  statements: (s) => [
+    `CREATE FUNCTION ${s}.key_digest(value text) RETURNS bytea
+      LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+      AS $$ SELECT pg_catalog.sha256(pg_catalog.convert_to(value, 'UTF8')) $$`,
+    `ALTER TABLE ${s}.records ADD COLUMN id_digest bytea NOT NULL GENERATED ALWAYS AS (${s}.key_digest(id)) STORED`,
+    `ALTER TABLE ${s}.records DROP CONSTRAINT records_pkey`,
+    `ALTER TABLE ${s}.records ADD CONSTRAINT records_pkey PRIMARY KEY (kind, scope, id_digest)`,
+    `ALTER TABLE ${s}.records DROP CONSTRAINT records_one_active_token_per_app`,
+    `ALTER TABLE ${s}.records ADD CONSTRAINT records_one_active_token_per_app
+      EXCLUDE USING btree (scope WITH =, (${s}.key_digest(active_token)) WITH =) WHERE (active_token IS NOT NULL)
+      DEFERRABLE INITIALLY DEFERRED`,
+  ],
+}
+
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [records, changeFeed]
+export const migrations: readonly Migration[] = [records, changeFeed, digests]

@@ -2,8 +2,10 @@ import type { AppId, DeviceId, Instant, RegistrationRecord, StoragePort, TokenKe
 import { recordId } from 'push-registry'
 import type { SqlDriver } from 'push-registry/postgres'
 import { createPostgresStorage, migrate, pgDriver, pgliteDriver } from 'push-registry/postgres'
+import type { Migration } from './migrations.js'
 import { migrations } from './migrations.js'
 import { describeStorageConformance } from 'push-registry/testing'
+import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import type { TestDatabase } from './test-databases.js'
@@ -48,6 +50,9 @@ const registration = (appId: string, deviceId: string, key?: string, status: 'ac
     known: true,
   },
 })
+
+/** A random token key of `length` characters: random, so that PostgreSQL cannot compress it. */
+const randomKey = (length: number): string => randomBytes(length).toString('base64url').slice(0, length)
 
 /** A driver that lists every statement it runs and counts the transactions it opens. */
 const counting = (driver: SqlDriver) => {
@@ -131,6 +136,45 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
       }
     })
 
+    it('S3: 003 upgrades a schema of 002, whose indexes refused long token keys: records stay, I2 holds, long keys fit', async () => {
+      const schema = freshSchema()
+      const driver = await sharedDriver(where)
+      const s = `"${schema}"`
+      try {
+        // The schema as `migrate` made it before 003 existed.
+        const before: readonly Migration[] = migrations.filter((m) => m.version < '003')
+        await driver.transaction(async (tx) => {
+          await tx.query(`CREATE SCHEMA ${s}`)
+          await tx.query(`CREATE TABLE ${s}.schema_migrations (version text PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+          for (const migration of before) {
+            for (const statement of migration.statements(s)) await tx.query(statement)
+            await tx.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name])
+          }
+        })
+        const insert = (record: RegistrationRecord) =>
+          driver.query(`INSERT INTO ${s}.records (kind, scope, id, version, record) VALUES ('registration', $1, $2, 1, $3::jsonb)`, [
+            record.appId,
+            record.deviceId,
+            JSON.stringify(record),
+          ])
+        const holder = registration('ios', 'phone-1', 'K')
+        await insert(holder)
+        const long = registration('ios', 'phone-2', randomKey(4096))
+        await expect(insert(long)).rejects.toMatchObject({ code: '54000', message: expect.stringMatching(/^index row size \d+ exceeds/) })
+        expect(await migrate(driver, { schema })).toEqual({ applied: ['003'] })
+        const store = await createPostgresStorage({ driver, schema, migrate: false })
+        expect(await store.read([holder, long])).toEqual([{ record: holder, version: 1 }, undefined])
+        expect(await store.commit([{ record: long, expectedVersion: 0 }])).toEqual({ ok: true })
+        expect(await store.commit([{ record: registration('ios', 'phone-1'), expectedVersion: 1 }])).toEqual({ ok: true })
+        const intruder = driver.query(`INSERT INTO ${s}.records (kind, scope, id, version, record) VALUES ('registration', 'ios', 'phone-3', 1, $1::jsonb)`, [
+          JSON.stringify(registration('ios', 'phone-3', long.view.token.status === 'active' ? long.view.token.key : '')),
+        ])
+        await expect(intruder).rejects.toMatchObject({ code: '23P01' })
+      } finally {
+        await driver.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`)
+      }
+    })
+
     it('refuses a schema name that is not a plain lowercase identifier', async () => {
       const driver = await sharedDriver(where)
       for (const schema of ['Public', 'a"; DROP TABLE x; --', '1abc', '', 'a'.repeat(64)]) {
@@ -139,13 +183,18 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
     })
   })
 
-  describe('I2 in the database', () => {
+  // S3 allows tokens of 4,096 characters: random ones do not compress, and an index entry of
+  // one would exceed what a btree page holds (2,704 bytes). The table indexes digests of them.
+  describe.each([
+    ['a short token', 'K'],
+    ['a 4,096-character random token', randomKey(4096)],
+  ])('I2 in the database, with %s', (_, K) => {
     it('I2: the table itself refuses a second active registration of one token in one app', async () => {
       await withCounted(where, async (store, { driver }, schema) => {
-        expect(await store.commit([{ record: registration('ios', 'phone-1', 'K'), expectedVersion: 0 }])).toEqual({ ok: true })
+        expect(await store.commit([{ record: registration('ios', 'phone-1', K), expectedVersion: 0 }])).toEqual({ ok: true })
         const insert = driver.query(
           `INSERT INTO "${schema}".records (kind, scope, id, version, record) VALUES ('registration', 'ios', 'phone-2', 1, $1::jsonb)`,
-          [JSON.stringify(registration('ios', 'phone-2', 'K'))],
+          [JSON.stringify(registration('ios', 'phone-2', K))],
         )
         await expect(insert).rejects.toMatchObject({ code: '23P01' })
       })
@@ -153,9 +202,9 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
 
     it('I2: a commit making a token active that another registration holds conflicts, naming that registration, and writes nothing', async () => {
       await withCounted(where, async (store) => {
-        const holder = registration('ios', 'phone-1', 'K')
+        const holder = registration('ios', 'phone-1', K)
         await store.commit([{ record: holder, expectedVersion: 0 }])
-        const intruder = registration('ios', 'phone-2', 'K')
+        const intruder = registration('ios', 'phone-2', K)
         const outcome = await store.commit([
           { record: intruder, expectedVersion: 0 },
           { record: registration('ios', 'phone-3'), expectedVersion: 0 },
@@ -168,8 +217,8 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
     it('R4, I2: the same token active in two apps is two tokens', async () => {
       await withCounted(where, async (store) => {
         const outcome = await store.commit([
-          { record: registration('ios', 'phone-1', 'K'), expectedVersion: 0 },
-          { record: registration('android', 'phone-1', 'K'), expectedVersion: 0 },
+          { record: registration('ios', 'phone-1', K), expectedVersion: 0 },
+          { record: registration('android', 'phone-1', K), expectedVersion: 0 },
         ])
         expect(outcome).toEqual({ ok: true })
       })
@@ -177,20 +226,20 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
 
     it('I2: one commit may move a token between registrations, whichever row it writes first', async () => {
       await withCounted(where, async (store) => {
-        const a = registration('ios', 'phone-a', 'K')
+        const a = registration('ios', 'phone-a', K)
         const b = registration('ios', 'phone-b')
         await store.commit([a, b].map((record) => ({ record, expectedVersion: 0 })))
         // phone-b (sorted after phone-a) takes the token, then phone-a takes it back.
         expect(
           await store.commit([
-            { record: registration('ios', 'phone-b', 'K'), expectedVersion: 1 },
-            { record: registration('ios', 'phone-a', 'K', 'ended'), expectedVersion: 1 },
+            { record: registration('ios', 'phone-b', K), expectedVersion: 1 },
+            { record: registration('ios', 'phone-a', K, 'ended'), expectedVersion: 1 },
           ]),
         ).toEqual({ ok: true })
         expect(
           await store.commit([
-            { record: registration('ios', 'phone-a', 'K'), expectedVersion: 2 },
-            { record: registration('ios', 'phone-b', 'K', 'ended'), expectedVersion: 2 },
+            { record: registration('ios', 'phone-a', K), expectedVersion: 2 },
+            { record: registration('ios', 'phone-b', K, 'ended'), expectedVersion: 2 },
           ]),
         ).toEqual({ ok: true })
       })
@@ -199,8 +248,8 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
     it('I2: a commit that itself makes one token active twice is a bug of the caller and throws', async () => {
       await withCounted(where, async (store) => {
         const commit = store.commit([
-          { record: registration('ios', 'phone-1', 'K'), expectedVersion: 0 },
-          { record: registration('ios', 'phone-2', 'K'), expectedVersion: 0 },
+          { record: registration('ios', 'phone-1', K), expectedVersion: 0 },
+          { record: registration('ios', 'phone-2', K), expectedVersion: 0 },
         ])
         await expect(commit).rejects.toThrow(/I2/)
       })
@@ -209,8 +258,8 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
     it('I2: of two concurrent commits making one token active on two devices, exactly one applies', async () => {
       await withCounted(where, async (store) => {
         const outcomes = await Promise.all([
-          store.commit([{ record: registration('ios', 'phone-1', 'K'), expectedVersion: 0 }]),
-          store.commit([{ record: registration('ios', 'phone-2', 'K'), expectedVersion: 0 }]),
+          store.commit([{ record: registration('ios', 'phone-1', K), expectedVersion: 0 }]),
+          store.commit([{ record: registration('ios', 'phone-2', K), expectedVersion: 0 }]),
         ])
         expect(outcomes.filter((o) => o.ok)).toHaveLength(1)
         const { records } = await store.scan({ kind: 'registration', limit: 10 })
@@ -318,13 +367,33 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
       })
     })
 
-    it('refuses, with a clear error, a record holding U+0000, which PostgreSQL cannot store', async () => {
+    it('refuses, saying why, a record holding U+0000, which PostgreSQL cannot store, and writes nothing', async () => {
       await withCounted(where, async (store) => {
-        await expect(store.commit([{ record: registration('ios', 'a\u0000b'), expectedVersion: 0 }])).rejects.toThrow(/U\+0000/)
+        const nul = registration('ios', 'a\u0000b')
+        const other = registration('ios', 'phone-1')
+        expect(await store.commit([{ record: other, expectedVersion: 0 }, { record: nul, expectedVersion: 0 }])).toEqual({
+          ok: false,
+          refused: { reason: expect.stringMatching(/U\+0000/), records: [recordId(nul)] },
+        })
+        expect(await store.read([other])).toEqual([undefined])
         // A backslash followed by "u0000" is ordinary text.
         const record = registration('ios', 'a\\u0000b')
         expect(await store.commit([{ record, expectedVersion: 0 }])).toEqual({ ok: true })
         expect(await store.read([record])).toEqual([{ record, version: 1 }])
+      })
+    })
+
+    it('refuses, not throws, a commit over one of PostgreSQL\'s limits, and writes nothing', async () => {
+      await withCounted(where, async (store) => {
+        // An app id is the host's configuration, not indexed by digest: 3,000 random characters
+        // exceed what a btree entry holds.
+        const huge = registration(randomKey(3000), 'phone-1')
+        const other = registration('ios', 'phone-1')
+        expect(await store.commit([{ record: other, expectedVersion: 0 }, { record: huge, expectedVersion: 0 }])).toEqual({
+          ok: false,
+          refused: { reason: expect.stringMatching(/^PostgreSQL refused the write \(SQLSTATE 54000: index row/) },
+        })
+        expect(await store.read([other])).toEqual([undefined])
       })
     })
 

@@ -20,6 +20,7 @@ import type {
 } from 'push-registry'
 import { recordId, scanIndexQueries } from 'push-registry'
 import { migrate as runMigrations } from './migrate.js'
+import { holdsUnstorable, refusalOf, unstorableWrites } from './refusals.js'
 import type { RowKey } from './record-keys.js'
 import { appScoped, rowKeyOf } from './record-keys.js'
 import { defaultSchema, quotedSchema } from './schema-name.js'
@@ -54,7 +55,10 @@ export interface PostgresStorageOptions {
  *   it locks the rows it updates or deletes, in key order, checks their versions, and only if
  *   all match inserts the new rows (a creation whose row exists fails on the primary key: a
  *   conflict), updates the others and deletes the deleted (READ COMMITTED + row locks: see the README for why not SERIALIZABLE). A write that
- *   lost a race is reported as a conflict, never half-applied.
+ *   lost a race is reported as a conflict, never half-applied. Writes PostgreSQL will not
+ *   hold (over a program limit, a value it cannot represent, U+0000) are `refused`, and the
+ *   registry isolates the inputs behind them. Keys are indexed by digest (migration 003), so
+ *   ids and token keys of any length the registry allows fit the indexes.
  * - `scan` pages by the insertion sequence (keyset), so an export holds one page in memory.
  * - `queryRegistrations` / `queryUsers` are answered by scanning (`scanIndexQueries`): correct
  *   and streamed, but their cost grows with the store, not with the answer (`indexedQueries`
@@ -97,7 +101,9 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     const named: (RecordKey | RegistryRecord)[] = [...writes.map((write) => write.record), ...deletes.map((d) => d.key)]
     const keys = named.map(rowKeyOf)
     // A deletion is a row of the same statement with no record (JSON null) and `drop` set.
-    const json = [...writes.map((write) => storableJson(write.record)), ...deletes.map(() => 'null')]
+    const json = [...writes.map((write) => JSON.stringify(write.record)), ...deletes.map(() => 'null')]
+    const unstorable = unstorableWrites(writes, json)
+    if (unstorable !== null) return { ok: false, refused: unstorable }
     refuseTwoActiveHolders(writes)
     const [kinds, scopes, ids] = columns(keys)
     try {
@@ -118,6 +124,8 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
       if (stale.length === 0) return { ok: true }
       return { ok: false, conflicts: stale.map((n) => recordId(named[n - 1] as RecordKey)) }
     } catch (error) {
+      const refused = refusalOf(error)
+      if (refused !== null) return { ok: false, refused }
       if (!lostARace(error)) throw error
       return { ok: false, conflicts: await conflictsAfterRace(writes, deletes, keys) }
     }
@@ -198,7 +206,7 @@ interface ScannedRow {
 const statements = (s: string) => ({
   read: `SELECT k.n::int AS n, r.version, r.record
     FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(kind, scope, id, n)
-    JOIN ${s}.records r ON r.kind = k.kind AND r.scope = k.scope AND r.id = k.id`,
+    JOIN ${s}.records r ON r.kind = k.kind AND r.scope = k.scope AND r.id_digest = ${s}.key_digest(k.id) AND r.id = k.id`,
   // One statement is one transaction: the CTEs share it. `current` locks the rows the writes
   // update, in key order (two commits lock in the same order, so they queue rather than
   // deadlock), and reads their latest committed versions (READ COMMITTED re-reads a row it had
@@ -208,14 +216,16 @@ const statements = (s: string) => ({
   // (the failed statement rolled back as a whole). Only when some update is stale anyway, so
   // nothing will be inserted, are the creations looked up, to list every conflict at once.
   // The writes are gated on `stale` being empty, so a conflict writes nothing.
+  // Rows are matched on the primary key `(kind, scope, id_digest)` (see migration 003) and on
+  // the id itself; `d` computes each write's digest once.
   commit: `WITH w AS MATERIALIZED (
-      SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]),
+      SELECT w.*, ${s}.key_digest(w.id) AS d FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]),
           jsonb_array_elements($5::jsonb), unnest($7::boolean[]))
         WITH ORDINALITY AS w(kind, scope, id, expected, record, drop, n)
     ),
     current AS MATERIALIZED (
       SELECT r.kind, r.scope, r.id, r.version FROM ${s}.records r
-      JOIN w ON r.kind = w.kind AND r.scope = w.scope AND r.id = w.id
+      JOIN w ON r.kind = w.kind AND r.scope = w.scope AND r.id_digest = w.d AND r.id = w.id
       WHERE w.expected > 0
       ORDER BY r.kind, r.scope, r.id
       FOR UPDATE OF r
@@ -229,7 +239,7 @@ const statements = (s: string) => ({
       UNION ALL
       SELECT w.n FROM w
       WHERE w.expected = 0 AND EXISTS (SELECT 1 FROM stale_updates)
-        AND EXISTS (SELECT 1 FROM ${s}.records r WHERE r.kind = w.kind AND r.scope = w.scope AND r.id = w.id)
+        AND EXISTS (SELECT 1 FROM ${s}.records r WHERE r.kind = w.kind AND r.scope = w.scope AND r.id_digest = w.d AND r.id = w.id)
     ),
     inserted AS (
       INSERT INTO ${s}.records (kind, scope, id, version, record)
@@ -241,13 +251,13 @@ const statements = (s: string) => ({
     updated AS (
       UPDATE ${s}.records r SET version = r.version + 1, record = w.record
       FROM w
-      WHERE r.kind = w.kind AND r.scope = w.scope AND r.id = w.id
+      WHERE r.kind = w.kind AND r.scope = w.scope AND r.id_digest = w.d AND r.id = w.id
         AND w.expected > 0 AND NOT w.drop AND r.version = w.expected AND NOT EXISTS (SELECT 1 FROM stale)
       RETURNING 1
     ),
     deleted AS (
       DELETE FROM ${s}.records r USING w
-      WHERE r.kind = w.kind AND r.scope = w.scope AND r.id = w.id
+      WHERE r.kind = w.kind AND r.scope = w.scope AND r.id_digest = w.d AND r.id = w.id
         AND w.drop AND r.version = w.expected AND NOT EXISTS (SELECT 1 FROM stale)
       RETURNING 1
     ),
@@ -286,7 +296,8 @@ const statements = (s: string) => ({
   pruneChanges: `WITH pruned AS (DELETE FROM ${s}.changes WHERE at < $1 RETURNING 1) SELECT count(*)::int AS n FROM pruned`,
   holders: `SELECT r.scope, r.id
     FROM unnest($1::text[], $2::text[]) AS a(scope, token)
-    JOIN ${s}.records r ON r.scope = a.scope AND r.active_token = a.token AND r.active_token IS NOT NULL`,
+    JOIN ${s}.records r ON r.scope = a.scope AND ${s}.key_digest(r.active_token) = ${s}.key_digest(a.token)
+      AND r.active_token = a.token AND r.active_token IS NOT NULL`,
   // The cursor goes out as text (a bigint may exceed 2^53); the ordering stays on the number.
   scanScope: `SELECT r.seq::text AS cursor, r.version, r.record FROM ${s}.records r
     WHERE r.kind = $1 AND r.scope = $2 AND r.seq > $3::bigint ORDER BY r.seq LIMIT $4`,
@@ -332,22 +343,15 @@ const refuseTwoActiveHolders = (writes: readonly RecordWrite[]): void => {
   }
 }
 
-// JSON.stringify writes U+0000 and unpaired surrogates as escapes (\u0000, \ud800): an
-// escape is one preceded by an even number of backslashes. Paired surrogates stay as they are.
-const unstorable = /(?:^|[^\\])(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i
-
-/**
- * The record as JSON text, refusing what PostgreSQL cannot store: text and jsonb reject the
- * character U+0000, and a string that is not well-formed UTF-16 would not come back equal.
- */
-const storableJson = (record: RegistryRecord): string => storableText(JSON.stringify(record), `record ${JSON.stringify(recordId(record))}`)
-
 const storableText = (json: string, what: string): string => {
-  if (unstorable.test(json)) throw new Error(`PostgreSQL cannot store ${what}: it holds U+0000 or an unpaired surrogate`)
+  if (holdsUnstorable(json)) throw new Error(`PostgreSQL cannot store ${what}: it holds U+0000 or an unpaired surrogate`)
   return json
 }
 
-/** The drafts as one JSON array (the statement's `$8`), refusing what PostgreSQL cannot store. */
+/**
+ * The drafts as one JSON array (the statement's `$8`). They derive from records the commit
+ * already checked (`unstorableWrites`), so a change PostgreSQL cannot store is a defect: it throws.
+ */
 const changesJson = (changes: readonly ChangeDraft[]): string =>
   `[${changes.map((change) => storableText(JSON.stringify({ at: change.at, users: change.users, change: change.change }), 'a change')).join(',')}]`
 

@@ -1,6 +1,7 @@
 import type { AppId, DeviceId, RecordKey, RecordKind, RegistrationRecord, RegistryRecord, ScanRequest, StoragePort, StoredRecord } from 'push-registry'
 import { recordId } from 'push-registry'
 import { describe, expect, it } from 'vitest'
+import { limitRecords } from './limit-records.js'
 import type { ConformanceOptions } from './options.js'
 import { closeInTest, withStore } from './options.js'
 import type { SampleRecords } from './sample-records.js'
@@ -257,6 +258,21 @@ export const describeContract = (options: ConformanceOptions): void => {
       // The registry commits on the version it read: a version that moved under it would
       // turn a conflict into a lost update.
       expect({ read, scanned }).toEqual(copy)
+    })
+  })
+
+  describe('limits', () => {
+    test('S3: holds records at the boundary\'s limits: 4,096-character random token keys and endpoints, 256-character ids', async (store) => {
+      const { first, moved } = await limitRecords()
+      await createAll(store, first)
+      expect(await store.read(first.map(keyOf))).toEqual(first.map((record) => ({ record, version: 1 })))
+      // R3: the token and the endpoint move to another device, which holds them active.
+      const written = new Set(first.map(idOf))
+      expect(await store.commit(moved.map((record) => ({ record, expectedVersion: written.has(idOf(record)) ? 1 : 0 })))).toEqual({ ok: true })
+      expect((await store.read(moved.map(keyOf))).map((stored) => stored?.record)).toEqual(moved)
+      const scanned: StoredRecord[] = []
+      for (const kind of recordKinds) scanned.push(...(await scanAll(store, { kind, limit: 2 }, 20)).records)
+      expect(idsOf(scanned)).toEqual(moved.map(idOf).sort(byId))
     })
   })
 

@@ -69,20 +69,28 @@ export interface SampleRecords {
 }
 
 /**
- * Runs a real registry on the reference storage over a scripted day and collects its records,
- * so that the contract tests store records of realistic shape (and keep up with the core).
+ * Runs a real registry on the reference storage over `parts` of a script, one `ingest` each,
+ * and collects every record after each part, so that the contract tests store records of
+ * realistic shape (and keep up with the core).
  */
-export const sampleRecords = async (): Promise<SampleRecords> => {
+export const recordsAfterEach = async (parts: readonly (readonly unknown[])[]): Promise<RegistryRecord[][]> => {
   const store = createReferenceStorage()
   const registry = kitRegistry(store)
-  const ingested = async (inputs: readonly unknown[]): Promise<RegistryRecord[]> => {
+  const out: RegistryRecord[][] = []
+  for (const inputs of parts) {
     const report = await registry.ingest(inputs)
     if (report.rejected.length > 0 || report.refused !== undefined) {
       throw new Error(`the kit's sample inputs were rejected: ${JSON.stringify(report)}`)
     }
-    return allRecords(store)
+    out.push(await allRecords(store))
   }
-  return { morning: await ingested(morning), evening: await ingested(afternoon) }
+  return out
+}
+
+/** The records of a scripted day of a real registry, after the morning and after the whole day. */
+export const sampleRecords = async (): Promise<SampleRecords> => {
+  const [after, evening] = await recordsAfterEach([morning, afternoon])
+  return { morning: after ?? [], evening: evening ?? [] }
 }
 
 /**

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto'
 import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Workspace } from './support.js'
-import { apnsToken, capture, iosSession, jsonl, parseNdjson, workspace } from './support.js'
+import { androidSession, apnsToken, capture, iosSession, jsonl, parseNdjson, workspace } from './support.js'
 
 let ws: Workspace
 afterEach(() => ws.dispose())
@@ -239,6 +240,17 @@ describe('push-registry ingest --data (resumable)', () => {
     const foreign = await ws.run(['ingest', 'in.jsonl', '--data', 'db'])
     expect(foreign.code).toBe(2)
     expect(foreign.stderr).toMatch(/is not one push-registry wrote/)
+  })
+
+  it('S3: stores a line holding a 4,096-character random FCM token in PGlite, and the lines after it', async () => {
+    ws = workspace()
+    const token = randomBytes(4096).toString('base64url').slice(0, 4096)
+    ws.write('in.jsonl', jsonl([androidSession(1), { ...androidSession(2), token }, androidSession(3)]))
+    const result = await ws.run(['ingest', 'in.jsonl', '--data', 'db', '--quiet'])
+    expect(result.stderr).toMatch(/ingest: 3 accepted, 0 rejected/)
+    expect(result.code).toBe(0)
+    const exported = await ws.run(['export', '--user', 'u2', '--data', 'db', '--now', '2026-01-02T00:00:00Z'])
+    expect(parseNdjson(exported.stdout)).toMatchObject([{ external_id: 'u2', push_tokens: [{ token }] }])
   })
 
   it('continues with lines appended after a completed run', async () => {

@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { migrations } from '../../adapters/postgres/migrations.js'
 import type { Workspace } from './support.js'
-import { capture, iosSession, jsonl, parseNdjson, workspace } from './support.js'
+import { androidSession, capture, iosSession, jsonl, parseNdjson, workspace } from './support.js'
 
 const url = process.env['PUSH_REGISTRY_PG_URL']
 const required = process.env['CI'] === 'true'
@@ -50,6 +51,17 @@ describe.skipIf(url === undefined && !required)('push-registry migrate --db (Pos
     expect((await ws.run(['ingest', 'in.jsonl', '--db', url as string, '--schema', schema, '--quiet'])).code).toBe(0)
     const exported = await ws.run(['export', '--user', 'u1', '--user', 'u2', '--db', url as string, '--schema', schema, '--now', '2026-01-02T00:00:00Z'])
     expect(parseNdjson(exported.stdout)).toHaveLength(2)
+  })
+
+  it('S3: ingest --db stores a line holding a 4,096-character random FCM token, and the lines after it', async () => {
+    ws ??= workspace()
+    const token = randomBytes(4096).toString('base64url').slice(0, 4096)
+    ws.write('long.jsonl', jsonl([androidSession(1), { ...androidSession(2), token }, androidSession(3)]))
+    const result = await ws.run(['ingest', 'long.jsonl', '--db', url as string, '--schema', schema, '--quiet'])
+    expect(result.stderr).toMatch(/ingest: 3 accepted, 0 rejected/)
+    expect(result.code).toBe(0)
+    const exported = await ws.run(['export', '--user', 'u2', '--user', 'u3', '--db', url as string, '--schema', schema, '--now', '2026-01-02T00:00:00Z'])
+    expect(parseNdjson(exported.stdout).flatMap((e) => (e as { push_tokens: { token: string }[] }).push_tokens.map((t) => t.token))).toContain(token)
   })
 
   it('S2: serve prints its listening line with the ?password= of the URL masked', async () => {
