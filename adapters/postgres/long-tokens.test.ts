@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Registry, StoragePort } from 'push-registry'
-import { createRegistry, fixedClock } from 'push-registry'
+import { collect, createRegistry, fixedClock } from 'push-registry'
 import { describe, expect, it } from 'vitest'
 import type { TestDatabase } from './test-databases.js'
 import { disposeStore, openStore, serverUrl } from './test-databases.js'
@@ -48,7 +48,7 @@ describe.each(databases)('S3 token lengths on PostgreSQL (%s)', (where) => {
       await disposeStore(store)
     }
   }
-  const alertTokens = async (registry: Registry, appId: string) => (await registry.targets({ appId, kind: 'alert' })).map((t) => t.token)
+  const alertTokens = async (registry: Registry, appId: string) => (await collect(registry.targets({ appId, kind: 'alert' }))).map((t) => t.token)
 
   it('S3: a 4,096-character random FCM token is stored, and is the device\'s target', async () => {
     await withRegistry(async (registry) => {
@@ -73,7 +73,7 @@ describe.each(databases)('S3 token lengths on PostgreSQL (%s)', (where) => {
       await registry.ingest(android('phone-1', token))
       const moved = { ...android('phone-2', token, 'léa'), at: '2026-01-01T09:00:00.000Z' }
       expect(await registry.ingest(moved)).toEqual({ accepted: 1, rejected: [] })
-      const active = (await registry.registrations('android')).filter((r) => r.active)
+      const active = (await collect(registry.registrations('android'))).filter((r) => r.active)
       expect(active.map((r) => [r.deviceId, r.token])).toEqual([['phone-2', token]])
     })
   })
@@ -82,7 +82,7 @@ describe.each(databases)('S3 token lengths on PostgreSQL (%s)', (where) => {
     await withRegistry(async (registry) => {
       const token = fcmToken(4096)
       expect(await registry.ingest(batchWith(1000, 0, android('poison', token)))).toEqual({ accepted: 1000, rejected: [] })
-      expect(await registry.registrations('android')).toHaveLength(1000)
+      expect(await collect(registry.registrations('android'))).toHaveLength(1000)
       expect(await alertTokens(registry, 'android')).toContain(token)
     })
   })
@@ -91,7 +91,7 @@ describe.each(databases)('S3 token lengths on PostgreSQL (%s)', (where) => {
     await withRegistry(async (registry) => {
       const token = fcmToken(4096)
       expect(await registry.ingest(batchWith(3000, 1500, android('poison', token)))).toEqual({ accepted: 3000, rejected: [] })
-      expect(await registry.registrations('android')).toHaveLength(3000)
+      expect(await collect(registry.registrations('android'))).toHaveLength(3000)
     })
   })
 
@@ -99,7 +99,7 @@ describe.each(databases)('S3 token lengths on PostgreSQL (%s)', (where) => {
     await withRegistry(async (registry) => {
       const token = subscription(4096)
       expect(await registry.ingest(batchWith(3000, 1500, web('poison', token)))).toEqual({ accepted: 3000, rejected: [] })
-      expect(await registry.registrations('android')).toHaveLength(2999)
+      expect(await collect(registry.registrations('android'))).toHaveLength(2999)
       expect(await alertTokens(registry, 'web')).toEqual([token])
     })
   })
