@@ -65,9 +65,12 @@ export type { PushRegisteredFor } from './domain/liveness.js'
 export { defaultStaleness, resolvePolicy } from './domain/policy.js'
 export type {
   AmbiguousAnswer,
+  ChangelogEntryRecord,
   Claim,
   ContactKind,
   ContactRecord,
+  DeliveryEvent,
+  DeliveryMarkRecord,
   DispatchRecord,
   EndReason,
   OptIn,

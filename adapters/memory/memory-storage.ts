@@ -51,6 +51,8 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     user: new Map(),
     dispatch: new Map(),
     contact: new Map(),
+    delivery: new Map(),
+    changelog: new Map(),
   }
   const scopesInOrder: Readonly<Record<RecordKind, Scope[]>> = {
     registration: [],
@@ -58,6 +60,8 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     user: [],
     dispatch: [],
     contact: [],
+    delivery: [],
+    changelog: [],
   }
 
   const scopeOf = (kind: RecordKind, name: string, create: boolean): Scope | undefined => {
@@ -233,7 +237,7 @@ interface Scope {
   readonly members: (Entry | undefined)[]
 }
 
-const appScoped = (kind: RecordKind): boolean => kind === 'registration' || kind === 'token' || kind === 'dispatch'
+const appScoped = (kind: RecordKind): boolean => kind === 'registration' || kind === 'token' || kind === 'dispatch' || kind === 'delivery'
 
 /** The scope of a record within its kind's table: its app, its contact kind, or none. */
 const scopeName = (key: RecordKey | RegistryRecord): string => {
@@ -241,11 +245,14 @@ const scopeName = (key: RecordKey | RegistryRecord): string => {
     case 'registration':
     case 'token':
     case 'dispatch':
+    case 'delivery':
       return key.appId
     case 'user':
       return ''
     case 'contact':
       return key.contact
+    case 'changelog':
+      return key.userId
   }
 }
 
@@ -262,6 +269,10 @@ const idWithin = (key: RecordKey | RegistryRecord): string => {
       return key.userId
     case 'contact':
       return key.value
+    case 'delivery':
+      return `${key.dispatchId}\u0000${key.event}\u0000${key.deviceId}`
+    case 'changelog':
+      return String(key.seq)
   }
 }
 

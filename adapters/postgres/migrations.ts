@@ -129,5 +129,19 @@ const digests: Migration = {
   ],
 }
 
+/**
+ * 004 (D14): two more kinds of records, delivery marks (one per dispatch, device and event) and
+ * settled changelog entries (one per user and sequence number).
+ */
+const boundedHistoryKinds: Migration = {
+  version: '004',
+  name: 'bounded-history-kinds',
+  statements: (s) => [
+    `ALTER TABLE ${s}.records DROP CONSTRAINT records_kind_check`,
+    `ALTER TABLE ${s}.records ADD CONSTRAINT records_kind_check
+      CHECK (kind IN ('registration', 'token', 'user', 'dispatch', 'contact', 'delivery', 'changelog'))`,
+  ],
+}
+
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [records, changeFeed, digests]
+export const migrations: readonly Migration[] = [records, changeFeed, digests, boundedHistoryKinds]

@@ -4,7 +4,8 @@ import type { RecordKey, RecordKind, RegistryRecord } from 'push-registry'
  * Where a record lives in the `records` table: `(kind, scope, id)`, its primary key. The scope
  * is the record's app for the kinds that belong to one (so that every app-scoped lookup and
  * scan starts with the app, R4, I8), the contact kind for contacts, and `''` for users; the id
- * is the natural id the record already holds. Mirrors the memory adapter.
+ * is the natural id the record already holds (a delivery mark's is its dispatch, event and device,
+ * a changelog entry's its user and sequence number). Mirrors the memory adapter.
  */
 export interface RowKey {
   readonly kind: RecordKind
@@ -13,7 +14,8 @@ export interface RowKey {
 }
 
 /** The kinds whose records belong to an app, and whose scans filter by it. */
-export const appScoped = (kind: RecordKind): boolean => kind === 'registration' || kind === 'token' || kind === 'dispatch'
+export const appScoped = (kind: RecordKind): boolean =>
+  kind === 'registration' || kind === 'token' || kind === 'dispatch' || kind === 'delivery'
 
 /** The row key of a record or of a record key. */
 export const rowKeyOf = (key: RecordKey | RegistryRecord): RowKey => {
@@ -28,5 +30,10 @@ export const rowKeyOf = (key: RecordKey | RegistryRecord): RowKey => {
       return { kind: key.kind, scope: '', id: key.userId }
     case 'contact':
       return { kind: key.kind, scope: key.contact, id: key.value }
+    case 'delivery':
+      // A JSON array: unambiguous whatever the ids hold (PostgreSQL text holds no NUL).
+      return { kind: key.kind, scope: key.appId, id: JSON.stringify([key.dispatchId, key.event, key.deviceId]) }
+    case 'changelog':
+      return { kind: key.kind, scope: key.userId, id: String(key.seq) }
   }
 }

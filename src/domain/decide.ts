@@ -4,20 +4,27 @@ import { normalizeContact } from './contact.js'
 import type { DeviceFact, DeliveryReported, Input, ProviderAnswer, SubscriptionSet, UserAttributes } from './input.js'
 import { isDeviceFact } from './input.js'
 import { canonicalKey, compareInputs, emptyList, insertSorted } from './order.js'
-import { projectRegistration } from './project.js'
 import type { DispatchEvidence } from './dispatch-verdict.js'
 import { verdictChanges, withDispatchAnswer } from './dispatch-verdict.js'
-import { currentTokenKey } from './registration-fold.js'
+import type { App } from './app.js'
+import type { ChangelogEntry } from './changelog.js'
+import { entryUser } from './changelog.js'
+import { collapseAround, compactBefore, horizonOf } from './compaction.js'
+import type { AppPolicy } from './policy.js'
+import type { RegistrationShell } from './project.js'
+import { entriesNotIn, foldEvidence, projectRegistration } from './project.js'
+import { currentTokenKey, mergeOptIns, reportedTokenKeys } from './registration-fold.js'
 import type {
   ContactKind,
   ContactRecord,
   DispatchRecord,
+  OptIn,
   RecordKey,
   RegistrationView,
   TokenRecord,
   UserRecord,
 } from './records.js'
-import { dispatchKey, registrationKey, tokenRecordKey, userKey } from './records.js'
+import { deliveryMarkKey, dispatchKey, registrationKey, tokenRecordKey, userKey } from './records.js'
 import { laterStamp } from './subscription.js'
 import type { TokenKey } from './token.js'
 import { tokenKey } from './token.js'
@@ -27,11 +34,13 @@ import { Overlay, reads } from './world.js'
 /**
  * The records an input's transition reads, given what is loaded so far. The shell loads the
  * missing ones and asks again until nothing is missing: what an input touches can depend on
- * records (the devices that claimed a token, the dispatches of its ambiguous answers).
+ * records (the devices that claimed a token, the dispatches of its ambiguous answers). The
+ * evidence of a registration's earlier tokens is named only when the input settles history
+ * (D14).
  */
 export const needs = (world: World, input: Input, catalog: Catalog): RecordKey[] => {
   const read = reads(world)
-  if (isDeviceFact(input)) return deviceFactNeeds(read, input)
+  if (isDeviceFact(input)) return deviceFactNeeds(read, input, catalog)
   switch (input.type) {
     case 'provider_answer':
       return answerNeeds(read, input, catalog)
@@ -40,7 +49,7 @@ export const needs = (world: World, input: Input, catalog: Catalog): RecordKey[]
     case 'user_attributes':
       return [userKey(input.userId), ...contactKeys(input)]
     case 'delivery_reported':
-      return [dispatchKey(input.appId, input.dispatchId)]
+      return [dispatchKey(input.appId, input.dispatchId), deliveryMarkKey(input.appId, input.dispatchId, input.deviceId, input.event)]
   }
 }
 
@@ -50,11 +59,11 @@ export const needs = (world: World, input: Input, catalog: Catalog): RecordKey[]
  */
 export const decide = (world: World, input: Input, catalog: Catalog): RegistryRecordChange => {
   const tx = new Overlay(world)
-  if (isDeviceFact(input)) applyDeviceFact(tx, input, catalog)
+  if (isDeviceFact(input)) applyDeviceFact(tx, reads(world), input, catalog)
   else {
     switch (input.type) {
       case 'provider_answer':
-        applyAnswer(tx, input, catalog)
+        applyAnswer(tx, reads(world), input, catalog)
         break
       case 'subscription_set':
         applySubscription(tx, input)
@@ -74,28 +83,50 @@ export type RegistryRecordChange = ReturnType<Overlay['written']>
 
 // ---------------------------------------------------------------- what each input reads
 
-const deviceFactNeeds = (read: Reads, fact: DeviceFact): RecordKey[] => {
+const deviceFactNeeds = (read: Reads, fact: DeviceFact, catalog: Catalog): RecordKey[] => {
   const keys: RecordKey[] = [registrationKey(fact.appId, fact.deviceId)]
   const existing = read.registration(fact.appId, fact.deviceId)
   const facts = insertSorted(existing?.facts ?? [], fact, compareInputs)
-  const tokens = new Set<TokenKey>()
   const reported = 'token' in fact && fact.token !== undefined ? tokenKey(fact.token) : null
-  if (reported !== null) tokens.add(reported)
+  if (reported !== null) keys.push(...tokenNeeds(read, fact.appId, reported), ...holderUsers(read, fact.appId, reported, fact.at))
   const current = currentTokenKey(facts)
-  if (current !== null) tokens.add(current)
-  for (const key of tokens) keys.push(...tokenNeeds(read, fact.appId, key))
+  if (current !== null && current !== reported) keys.push(...tokenNeeds(read, fact.appId, current))
+  // D14: settling the window's changelog reads the evidence of every token it reported; only
+  // an input that moves the horizon or arrives late settles.
+  const horizon = existing?.horizon ?? null
+  const settles =
+    (horizon !== null && fact.at < horizon) ||
+    horizonOf(facts, catalog.policy(fact.appId).reorderWindow, horizon) !== horizon
+  if (settles) for (const key of reportedTokenKeys(facts)) if (key !== reported && key !== current) keys.push(...evidenceNeeds(read, fact.appId, key))
   for (const userId of seenUsers(facts)) keys.push(userKey(userId))
   return keys
 }
 
 /** A token's record, the registrations that claimed it, and the dispatches its quarantine reads. */
 const tokenNeeds = (read: Reads, appId: AppId, key: TokenKey): RecordKey[] => {
+  const keys = evidenceNeeds(read, appId, key)
+  for (const claim of read.token(appId, key)?.claims ?? emptyList) keys.push(registrationKey(appId, claim.deviceId))
+  return keys
+}
+
+/** A token's record and the dispatches its quarantine reads (D6). */
+const evidenceNeeds = (read: Reads, appId: AppId, key: TokenKey): RecordKey[] => {
   const keys: RecordKey[] = [tokenRecordKey(appId, key)]
-  const record = read.token(appId, key)
-  if (record === undefined) return keys
-  for (const claim of record.claims) keys.push(registrationKey(appId, claim.deviceId))
-  for (const answer of record.ambiguous) {
+  for (const answer of read.token(appId, key)?.ambiguous ?? emptyList) {
     if (answer.dispatchId !== null) keys.push(dispatchKey(appId, answer.dispatchId))
+  }
+  return keys
+}
+
+/**
+ * D14: evidence at `at` before a holder's horizon appends the changelog entries it adds there,
+ * to the users seen on that holder: they are read too.
+ */
+const holderUsers = (read: Reads, appId: AppId, key: TokenKey, at: Instant): RecordKey[] => {
+  const keys: RecordKey[] = []
+  for (const claim of read.token(appId, key)?.claims ?? emptyList) {
+    const holder = read.registration(appId, claim.deviceId)
+    if (holder?.horizon !== undefined && at < holder.horizon) for (const userId of holder.view.seenUsers) keys.push(userKey(userId))
   }
   return keys
 }
@@ -103,7 +134,7 @@ const tokenNeeds = (read: Reads, appId: AppId, key: TokenKey): RecordKey[] => {
 /** An answer's token, and when it is dispatch evidence, its dispatch and the tokens whose verdict it changes (R18, D6). */
 const answerNeeds = (read: Reads, answer: ProviderAnswer, catalog: Catalog): RecordKey[] => {
   const key = tokenKey(answer.token)
-  const keys = tokenNeeds(read, answer.appId, key)
+  const keys = [...tokenNeeds(read, answer.appId, key), ...holderUsers(read, answer.appId, key, deadEvidenceAt(answer))]
   const evidence = dispatchEvidence(answer)
   if (answer.dispatchId === undefined || evidence === null) return keys
   keys.push(dispatchKey(answer.appId, answer.dispatchId))
@@ -111,7 +142,7 @@ const answerNeeds = (read: Reads, answer: ProviderAnswer, catalog: Catalog): Rec
   if (dispatch === undefined) return keys
   const threshold = catalog.policy(answer.appId).ambiguousAlikeThreshold
   for (const other of verdictChanges(dispatch, withDispatchAnswer(dispatch, key, evidence), key, threshold)) {
-    keys.push(...tokenNeeds(read, answer.appId, other))
+    keys.push(...tokenNeeds(read, answer.appId, other), ...holderUsers(read, answer.appId, other, answer.at))
   }
   return keys
 }
@@ -144,30 +175,103 @@ const seenUsers = (facts: readonly DeviceFact[]): UserId[] => {
 
 // ---------------------------------------------------------------- device facts
 
-const applyDeviceFact = (tx: Overlay, fact: DeviceFact, catalog: Catalog): void => {
+const applyDeviceFact = (tx: Overlay, previous: Reads, fact: DeviceFact, catalog: Catalog): void => {
   const read = reads(tx)
   const existing = read.registration(fact.appId, fact.deviceId)
-  const facts = insertSorted(existing?.facts ?? [], fact, compareInputs)
-  if (existing !== undefined && facts === existing.facts) return
+  const before = existing?.facts ?? emptyList
+  const inserted = insertSorted(before, fact, compareInputs)
+  if (existing !== undefined && inserted === before) return
+  const policy = catalog.policy(fact.appId)
+  // D14: repeats collapse to a run's first and last; the horizon follows the newest `at`, and
+  // what falls behind it is compacted to the facts that still set a value.
+  const collapsed = collapseAround(inserted, inserted.indexOf(fact))
+  const horizon0 = existing?.horizon ?? null
+  const horizon = horizonOf(collapsed, policy.reorderWindow, horizon0)
+  const facts = compactBefore(collapsed, horizon)
+  if (existing !== undefined && horizon === horizon0 && sameFacts(facts, before)) return
   const reported = 'token' in fact && fact.token !== undefined ? tokenKey(fact.token) : null
   if (reported !== null) {
     const record = read.token(fact.appId, reported) ?? emptyToken(fact.appId, reported)
     tx.put(withClaim(record, fact.deviceId, fact.at))
   }
-  const shell = { appId: fact.appId, deviceId: fact.deviceId }
   const app = catalog.app(fact.appId)
   if (app === undefined) return
-  const view = projectRegistration(shell, facts, app, catalog.policy(fact.appId), read)
-  tx.put({ kind: 'registration', ...shell, facts, view })
-  if (reported !== null) reprojectHolders(tx, fact.appId, reported, catalog, fact.deviceId)
+  const shell = { appId: fact.appId, deviceId: fact.deviceId, ...(existing?.settledOptIns === undefined ? {} : { settledOptIns: existing.settledOptIns }) }
+  const prior = horizon0 === null ? shell : { ...shell, horizon: horizon0 }
+  const settled = settle(prior, before, collapsed, horizon, fact.at, app, policy, read)
+  const next = { ...shell, ...(horizon === null ? {} : { horizon }), ...(settled.optIns.length === 0 ? {} : { settledOptIns: settled.optIns }) }
+  const view = projectRegistration(next, facts, app, policy, read)
+  tx.put({ kind: 'registration', ...next, facts, view })
+  if (reported !== null) reprojectHolders(tx, previous, fact.appId, reported, fact.at, catalog, fact.deviceId)
   syncUsers(tx, fact.appId, fact.deviceId, view)
+  appendEntries(tx, settled.entries)
 }
 
-/** Re-derives the views of the registrations whose current token is `key` (R3, R16–R18). */
+const sameFacts = (a: readonly DeviceFact[], b: readonly DeviceFact[]): boolean => a.length === b.length && a.every((f, i) => f === b[i])
+
+/**
+ * D14: what the fold produced between the old horizon and the new one, which the compacted
+ * facts will no longer give: its changelog entries and opt-ins, settled. For a late input (`at`
+ * before the old horizon), also what it adds before the old horizon, compared with the fold
+ * without it: appended, since the facts around it are gone.
+ */
+const settle = (
+  prior: RegistrationShell,
+  before: readonly DeviceFact[],
+  after: readonly DeviceFact[],
+  horizon: Instant | null,
+  at: Instant,
+  app: App,
+  policy: AppPolicy,
+  read: Reads,
+): { readonly entries: readonly ChangelogEntry[]; readonly optIns: readonly OptIn[] } => {
+  const h0 = prior.horizon ?? null
+  const settledOptIns = prior.settledOptIns ?? emptyList
+  const late = h0 !== null && at < h0
+  if (horizon === null || (horizon === h0 && !late)) return { entries: emptyList, optIns: settledOptIns }
+  // Expiries before the horizon are history too: the newest `at` is past them (R19, D7).
+  const newest = (after[after.length - 1] as DeviceFact).at
+  const folded = foldEvidence(prior, after, 'every', app, policy, read, newest)
+  const leaving = (x: { readonly at: Instant }): boolean => x.at < horizon && (h0 === null || x.at >= h0)
+  const entries = folded.changelog.filter(leaving)
+  const optIns = folded.optIns.filter(leaving)
+  if (late) {
+    const without = foldEvidence(prior, before, 'every', app, policy, read, newest)
+    entries.push(...entriesNotIn(folded.changelog.filter((e) => e.at < h0), without.changelog.filter((e) => e.at < h0)))
+    const earlier = new Map(without.optIns.map((o) => [o.userId, o.at]))
+    optIns.push(...folded.optIns.filter((o) => o.at < h0 && (earlier.get(o.userId) ?? -Infinity) < o.at))
+  }
+  return { entries, optIns: optIns.length === 0 ? settledOptIns : mergeOptIns(settledOptIns, optIns) }
+}
+
+/**
+ * R9, D14: appends settled entries to the changelog of the user each belongs to, as records of
+ * their own. The anonymous user's entries are never shown, so they are not stored.
+ */
+const appendEntries = (tx: Overlay, entries: readonly ChangelogEntry[]): void => {
+  const read = reads(tx)
+  for (const entry of entries) {
+    const userId = entryUser(entry)
+    if (userId === null) continue
+    const user = read.user(userId) ?? emptyUser(userId)
+    const seq = user.changelog ?? 0
+    tx.put({ kind: 'changelog', userId, seq, entry })
+    tx.put({ ...user, changelog: seq + 1 })
+  }
+}
+
+/**
+ * Re-derives the views of the registrations whose current token is `key` (R3, R16–R18).
+ * `previous` is the world before the input: evidence (as of `at`) that lands before the
+ * horizon of a device that claimed the token appends the changelog entries it adds there,
+ * since they are no longer re-derived (D14).
+ */
 const reprojectHolders = (
   tx: Overlay,
+  previous: Reads,
   appId: AppId,
   key: TokenKey,
+  at: Instant,
   catalog: Catalog,
   except?: DeviceId,
 ): void => {
@@ -175,12 +279,24 @@ const reprojectHolders = (
   const record = read.token(appId, key)
   const app = catalog.app(appId)
   if (record === undefined || app === undefined) return
+  const policy = catalog.policy(appId)
   for (const claim of record.claims) {
     if (claim.deviceId === except) continue
     const registration = read.registration(appId, claim.deviceId)
-    if (registration === undefined || currentTokenKey(registration.facts) !== key) continue
-    const view = projectRegistration(registration, registration.facts, app, catalog.policy(appId), read)
-    if (!sameContent(view, registration.view)) tx.put({ ...registration, view })
+    if (registration === undefined) continue
+    if (currentTokenKey(registration.facts) === key) {
+      const view = projectRegistration(registration, registration.facts, app, policy, read)
+      if (!sameContent(view, registration.view)) tx.put({ ...registration, view })
+    }
+    const horizon = registration.horizon
+    if (horizon !== undefined && at < horizon) {
+      // The entries this token's new evidence adds before the horizon, whether or not the
+      // device still holds the token.
+      const now = (registration.facts[registration.facts.length - 1] as DeviceFact).at
+      const history = (world: Reads) =>
+        foldEvidence(registration, registration.facts, key, app, policy, world, now).changelog.filter((e) => e.at < horizon)
+      appendEntries(tx, entriesNotIn(history(read), history(previous)))
+    }
   }
 }
 
@@ -270,7 +386,7 @@ const compareAmbiguous = (a: TokenRecord['ambiguous'][number], b: TokenRecord['a
  * Evidence is kept even for a token no device reported yet: the report may be on its way
  * with an earlier time (R20).
  */
-const applyAnswer = (tx: Overlay, answer: ProviderAnswer, catalog: Catalog): void => {
+const applyAnswer = (tx: Overlay, previous: Reads, answer: ProviderAnswer, catalog: Catalog): void => {
   const read = reads(tx)
   const key = tokenKey(answer.token)
   const record = read.token(answer.appId, key) ?? emptyToken(answer.appId, key)
@@ -294,8 +410,8 @@ const applyAnswer = (tx: Overlay, answer: ProviderAnswer, catalog: Catalog): voi
   }
   next = pruned(next)
   if (!sameContent(next, record) || read.token(answer.appId, key) === undefined) tx.put(next)
-  if (answer.dispatchId !== undefined) applyDispatchEvidence(tx, answer.appId, answer.dispatchId, key, verdict, catalog)
-  reprojectHolders(tx, answer.appId, key, catalog)
+  if (answer.dispatchId !== undefined) applyDispatchEvidence(tx, previous, { ...answer, dispatchId: answer.dispatchId }, key, verdict, catalog)
+  reprojectHolders(tx, previous, answer.appId, key, deadEvidenceAt(answer), catalog)
 }
 
 /**
@@ -304,19 +420,20 @@ const applyAnswer = (tx: Overlay, answer: ProviderAnswer, catalog: Catalog): voi
  */
 const applyDispatchEvidence = (
   tx: Overlay,
-  appId: AppId,
-  dispatchId: DispatchId,
+  previous: Reads,
+  answer: ProviderAnswer & { readonly dispatchId: DispatchId },
   key: TokenKey,
   evidence: DispatchEvidence,
   catalog: Catalog,
 ): void => {
+  const { appId, dispatchId } = answer
   const read = reads(tx)
   const existing = read.dispatch(appId, dispatchId)
   const dispatch = existing ?? emptyDispatch(appId, dispatchId)
   const updated = withDispatchAnswer(dispatch, key, evidence)
   if (existing === undefined || updated !== dispatch) tx.put(updated)
   for (const other of verdictChanges(dispatch, updated, key, catalog.policy(appId).ambiguousAlikeThreshold)) {
-    reprojectHolders(tx, appId, other, catalog)
+    reprojectHolders(tx, previous, appId, other, answer.at, catalog)
   }
 }
 
@@ -328,17 +445,22 @@ const emptyDispatch = (appId: AppId, dispatchId: DispatchId): DispatchRecord => 
   dispatchId,
   delivered: emptyList,
   ambiguous: emptyList,
-  received: emptyList,
-  opened: emptyList,
+  received: 0,
+  opened: 0,
 })
 
-/** Delivery statistics count each device once per dispatch and event, whatever the retries. */
+/**
+ * D14: delivery statistics count each device once per dispatch and event, whatever the
+ * retries: the device's mark and the counter's increment are written together, and only when
+ * the mark is absent. Neither record grows with the audience.
+ */
 const applyDelivery = (tx: Overlay, input: DeliveryReported): void => {
   const read = reads(tx)
-  const existing = read.dispatch(input.appId, input.dispatchId)
-  const dispatch = existing ?? emptyDispatch(input.appId, input.dispatchId)
-  const devices = insertSorted(dispatch[input.event], input.deviceId, compareStrings)
-  if (existing === undefined || devices !== dispatch[input.event]) tx.put({ ...dispatch, [input.event]: devices })
+  if (read.deliveryMark(input.appId, input.dispatchId, input.deviceId, input.event) !== undefined) return
+  const dispatch = read.dispatch(input.appId, input.dispatchId) ?? emptyDispatch(input.appId, input.dispatchId)
+  const { appId, dispatchId, deviceId, event } = input
+  tx.put({ kind: 'delivery', appId, dispatchId, deviceId, event })
+  tx.put({ ...dispatch, [event]: dispatch[event] + 1 })
 }
 
 // ---------------------------------------------------------------- users

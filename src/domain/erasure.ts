@@ -2,7 +2,7 @@ import type { Instant, UserId } from './brand.js'
 import { erasedUser } from './erased-user.js'
 import type { DeviceFact } from './input.js'
 import { compareInputs } from './order.js'
-import type { ContactRecord, RegistrationRecord } from './records.js'
+import type { ChangelogEntryRecord, ContactRecord, RegistrationRecord } from './records.js'
 
 /** Whether a fact names `userId` (a login, a logout, a session started by them). */
 const names = (fact: DeviceFact, userId: UserId): boolean =>
@@ -32,4 +32,27 @@ export const eraseFromContact = (record: ContactRecord, userId: UserId): Contact
   if (!record.claims.some((claim) => claim.userId === userId)) return record
   const claims = record.claims.filter((claim) => claim.userId !== userId)
   return claims.length === 0 ? null : { ...record, claims }
+}
+
+/**
+ * D14: a registration without `userId`'s settled opt-in (its facts are rewritten by
+ * {@link eraseFromFacts}); the same record when it has none.
+ */
+export const eraseFromSettled = (record: RegistrationRecord, userId: UserId): RegistrationRecord => {
+  const settled = record.settledOptIns
+  if (settled === undefined || !settled.some((o) => o.userId === userId)) return record
+  const { settledOptIns: _, ...rest } = record
+  const kept = settled.filter((o) => o.userId !== userId)
+  return kept.length === 0 ? rest : { ...rest, settledOptIns: kept }
+}
+
+/**
+ * R9, D14: a settled changelog entry without `userId`: `null` (the record goes) when it is
+ * theirs, else the entry with them as no one where it names them (`from`, `to`).
+ */
+export const eraseFromChangelog = (record: ChangelogEntryRecord, userId: UserId): ChangelogEntryRecord | null => {
+  if (record.userId === userId) return null
+  const { entry } = record
+  if (entry.from !== userId && entry.to !== userId) return record
+  return { ...record, entry: { ...entry, from: entry.from === userId ? null : entry.from, to: entry.to === userId ? null : entry.to } }
 }

@@ -1,5 +1,6 @@
 import type { AppId, DeviceId, DispatchId, Instant, UserId } from './brand.js'
 import type { Capability } from './capability.js'
+import type { ChangelogEntry } from './changelog.js'
 import type { ApnsEnvironment, DeviceFact, SubscriptionState } from './input.js'
 import type { PushToken, TokenKey } from './token.js'
 
@@ -15,6 +16,8 @@ export type RegistryRecord =
   | UserRecord
   | DispatchRecord
   | ContactRecord
+  | DeliveryMarkRecord
+  | ChangelogEntryRecord
 
 export type RecordKind = RegistryRecord['kind']
 
@@ -77,13 +80,21 @@ export interface RegistrationView {
   readonly known: boolean
 }
 
-/** One `(appId, deviceId)`: its facts, in R20 order without duplicates, and their view. */
+/**
+ * One `(appId, deviceId)`: its facts, in R20 order without duplicates, and their view. The
+ * facts are bounded (D14): before `horizon` only the facts that set a last-writer-wins value
+ * are kept, and from it on the middle of every run of repeats is dropped (`compaction.ts`).
+ */
 export interface RegistrationRecord {
   readonly kind: 'registration'
   readonly appId: AppId
   readonly deviceId: DeviceId
   readonly facts: readonly DeviceFact[]
   readonly view: RegistrationView
+  /** D14: the newest `at` seen minus the reorder window; absent until the first fact. */
+  readonly horizon?: Instant
+  /** D14: opt-ins the fold produced before the horizon, which the kept facts no longer give. */
+  readonly settledOptIns?: readonly OptIn[]
 }
 
 /** A device's latest report of a token (R3: the latest claim holds the token). */
@@ -139,11 +150,19 @@ export interface UserRecord {
   readonly registrations: readonly RegistrationRef[]
   /** R12: the latest opt-in per registration attributed to this user, sorted by registration. */
   readonly optIns: readonly (RegistrationRef & { readonly at: Instant })[]
+  /** R9, D14: how many settled changelog entries this user has (`ChangelogEntryRecord`s 0…n-1); absent: none. */
+  readonly changelog?: number
 }
+
+/** A `delivery_reported` event (D14): what the SDK can report about one push on one device. */
+export type DeliveryEvent = 'received' | 'opened'
 
 /**
  * One send (D6), what its answers say about its credential (R18), and the SDK's delivery
- * statistics for it. Bounded whatever the audience (D14): see `dispatch-verdict.ts`.
+ * statistics for it. Bounded whatever the audience (D14): see `dispatch-verdict.ts`. The
+ * statistics are counters: each device is counted once per event because its
+ * {@link DeliveryMarkRecord} is written in the same commit as the increment, and only when it
+ * was absent.
  */
 export interface DispatchRecord {
   readonly kind: 'dispatch'
@@ -155,8 +174,23 @@ export interface DispatchRecord {
   readonly ambiguous: readonly TokenKey[]
   /** R18: some token answered `dead` in this dispatch, so its credential works. Absent: none did. */
   readonly dead?: boolean
-  readonly received: readonly DeviceId[]
-  readonly opened: readonly DeviceId[]
+  /** Devices that reported the push received, each counted once. */
+  readonly received: number
+  /** Devices that reported it opened, each counted once. */
+  readonly opened: number
+}
+
+/**
+ * D14: one device reported one event of one dispatch. Its presence is what makes the
+ * dispatch's counter exact under duplicates, retries and concurrent registries; it never
+ * changes once written.
+ */
+export interface DeliveryMarkRecord {
+  readonly kind: 'delivery'
+  readonly appId: AppId
+  readonly dispatchId: DispatchId
+  readonly deviceId: DeviceId
+  readonly event: DeliveryEvent
 }
 
 export type ContactKind = 'email' | 'phone'
@@ -169,6 +203,17 @@ export interface ContactRecord {
   readonly claims: readonly { readonly userId: UserId; readonly at: Instant }[]
 }
 
+/**
+ * R9, I7, D14: one settled changelog entry of one user, the `seq`-th (from 0) appended to
+ * that user's changelog. Written once, never changed: the changelog is append-only.
+ */
+export interface ChangelogEntryRecord {
+  readonly kind: 'changelog'
+  readonly userId: UserId
+  readonly seq: number
+  readonly entry: ChangelogEntry
+}
+
 /** Names one record, whatever its kind. */
 export type RecordKey =
   | { readonly kind: 'registration'; readonly appId: AppId; readonly deviceId: DeviceId }
@@ -176,6 +221,14 @@ export type RecordKey =
   | { readonly kind: 'user'; readonly userId: UserId }
   | { readonly kind: 'dispatch'; readonly appId: AppId; readonly dispatchId: DispatchId }
   | { readonly kind: 'contact'; readonly contact: ContactKind; readonly value: string }
+  | {
+      readonly kind: 'delivery'
+      readonly appId: AppId
+      readonly dispatchId: DispatchId
+      readonly deviceId: DeviceId
+      readonly event: DeliveryEvent
+    }
+  | { readonly kind: 'changelog'; readonly userId: UserId; readonly seq: number }
 
 const sep = '\u0000'
 
@@ -192,6 +245,10 @@ export const recordId = (key: RecordKey | RegistryRecord): string => {
       return `d${sep}${key.appId}${sep}${key.dispatchId}`
     case 'contact':
       return `c${sep}${key.contact}${sep}${key.value}`
+    case 'delivery':
+      return `m${sep}${key.appId}${sep}${key.dispatchId}${sep}${key.event}${sep}${key.deviceId}`
+    case 'changelog':
+      return `l${sep}${key.userId}${sep}${key.seq}`
   }
 }
 
@@ -206,4 +263,12 @@ export const dispatchKey = (appId: AppId, dispatchId: DispatchId): RecordKey => 
   kind: 'dispatch',
   appId,
   dispatchId,
+})
+export const changelogEntryKey = (userId: UserId, seq: number): RecordKey => ({ kind: 'changelog', userId, seq })
+export const deliveryMarkKey = (appId: AppId, dispatchId: DispatchId, deviceId: DeviceId, event: DeliveryEvent): RecordKey => ({
+  kind: 'delivery',
+  appId,
+  dispatchId,
+  deviceId,
+  event,
 })

@@ -34,6 +34,12 @@ export interface FoldContext {
    * expiry depends on the query's clock.
    */
   readonly now?: Instant
+  /**
+   * D14: the registration's horizon. Opt-ins the fold produces before it are replaced by
+   * `settledOptIns` (the compacted facts before it no longer give the opt-ins they gave).
+   */
+  readonly horizon?: Instant
+  readonly settledOptIns?: readonly OptIn[]
 }
 
 /**
@@ -81,7 +87,10 @@ interface FoldState {
 /** The result of folding one registration's timeline. */
 export interface Folded {
   readonly view: RegistrationView
+  /** Every entry the fold produced, before the horizon too (callers keep what they need). */
   readonly changelog: readonly ChangelogEntry[]
+  /** The latest opt-in per user the fold itself produced, before the horizon too. */
+  readonly optIns: readonly OptIn[]
 }
 
 /**
@@ -123,7 +132,8 @@ export const foldRegistration = (facts: readonly DeviceFact[], ctx: FoldContext)
     applyTokenEvent(s, events[e] as TokenEvent, ctx)
   }
   if (ctx.now !== undefined) expireBefore(s, ctx.now, ctx)
-  return { view: viewOf(s, facts, ctx), changelog: s.entries }
+  const optIns = [...s.optIns].map(([userId, at]) => ({ userId, at }))
+  return { view: viewOf(s, facts, optIns, ctx), changelog: s.entries, optIns }
 }
 
 /**
@@ -370,14 +380,16 @@ const record = (
   })
 }
 
-const viewOf = (s: FoldState, facts: readonly DeviceFact[], ctx: FoldContext): RegistrationView => {
+const viewOf = (s: FoldState, facts: readonly DeviceFact[], folded: readonly OptIn[], ctx: FoldContext): RegistrationView => {
   // An erased user is no one: never an owner, seen, or opted in (`erasedUser`).
   const shared = ctx.policy.ownership === 'shared'
   const signedIn = shared ? s.signedIn.filter((u) => u !== erasedUser) : emptyList
   const owner = shared ? (signedIn.at(-1) ?? null) : s.owner === erasedUser ? null : s.owner
   const owners = shared ? signedIn : owner === null ? emptyList : [owner]
-  const optIns: OptIn[] = [...s.optIns].map(([userId, at]) => ({ userId, at }))
-  optIns.sort((a, b) => (a.userId < b.userId ? -1 : 1))
+  const horizon = ctx.horizon
+  const optIns = mergeOptIns(ctx.settledOptIns ?? emptyList, horizon === undefined ? folded : folded.filter((o) => o.at >= horizon)).filter(
+    (o) => o.userId !== erasedUser,
+  )
   const seenUsers = [...s.seen].filter((u) => u !== erasedUser).sort()
   return {
     owner,
@@ -388,6 +400,17 @@ const viewOf = (s: FoldState, facts: readonly DeviceFact[], ctx: FoldContext): R
     optIns: optIns.length === 0 ? emptyList : optIns,
     known: facts.some((f) => isReport(f) || f.type === 'user_changed'),
   }
+}
+
+/** The latest opt-in per user of both lists, sorted by user (R12). */
+export const mergeOptIns = (a: readonly OptIn[], b: readonly OptIn[]): OptIn[] => {
+  const latest = new Map<UserId, Instant>()
+  for (const o of [...a, ...b]) {
+    const previous = latest.get(o.userId)
+    if (previous === undefined || previous < o.at) latest.set(o.userId, o.at)
+  }
+  const merged = [...latest].map(([userId, at]) => ({ userId, at }))
+  return merged.sort((x, y) => (x.userId < y.userId ? -1 : 1))
 }
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i])

@@ -4,6 +4,8 @@ import type { AppPolicy } from './policy.js'
 import type {
   ContactKind,
   ContactRecord,
+  DeliveryEvent,
+  DeliveryMarkRecord,
   DispatchRecord,
   RecordKey,
   RegistrationRecord,
@@ -35,6 +37,8 @@ export const reads = (world: World) => ({
     world.get({ kind: 'dispatch', appId, dispatchId }) as DispatchRecord | undefined,
   contact: (contact: ContactKind, value: string) =>
     world.get({ kind: 'contact', contact, value }) as ContactRecord | undefined,
+  deliveryMark: (appId: AppId, dispatchId: DispatchId, deviceId: DeviceId, event: DeliveryEvent) =>
+    world.get({ kind: 'delivery', appId, dispatchId, deviceId, event }) as DeliveryMarkRecord | undefined,
 })
 
 export type Reads = ReturnType<typeof reads>

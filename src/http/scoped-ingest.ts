@@ -27,7 +27,7 @@ export const scopedIngest = async (registry: Registry, payload: unknown, allowed
       origin.push(index)
     }
   })
-  if (passed.length === 0) return { accepted: 0, rejected: refused }
+  if (passed.length === 0) return { accepted: 0, rejected: refused, late: 0 }
   const report = await registry.ingest(single ? passed[0] : passed)
   if (report.refused !== undefined) return report
   const remapped = report.rejected.map((rejection): Rejection => {
@@ -36,5 +36,5 @@ export const scopedIngest = async (registry: Registry, payload: unknown, allowed
     const to = prefixOf(single, index)
     return { index, issues: rejection.issues.map((issue) => (issue.path.startsWith(from) ? { ...issue, path: to + issue.path.slice(from.length) } : issue)) }
   })
-  return { accepted: report.accepted, rejected: [...refused, ...remapped].sort((a, b) => a.index - b.index) }
+  return { accepted: report.accepted, rejected: [...refused, ...remapped].sort((a, b) => a.index - b.index), late: report.late }
 }

@@ -1,7 +1,7 @@
 import type { Instant, UserId } from '../domain/brand.js'
-import { eraseFromContact, eraseFromFacts } from '../domain/erasure.js'
+import { eraseFromChangelog, eraseFromContact, eraseFromFacts, eraseFromSettled } from '../domain/erasure.js'
 import { projectRegistration } from '../domain/project.js'
-import type { ContactRecord, RecordKey, RegistrationRecord, RegistrationView, RegistryRecord, UserRecord } from '../domain/records.js'
+import type { ChangelogEntryRecord, ContactRecord, RecordKey, RegistrationRecord, RegistrationView, RegistryRecord, UserRecord } from '../domain/records.js'
 import { dispatchKey, registrationKey, tokenRecordKey, userKey } from '../domain/records.js'
 import { currentTokenKey } from '../domain/registration-fold.js'
 import type { Catalog } from '../domain/world.js'
@@ -64,10 +64,12 @@ export const erase = async (deps: EraseDeps, userId: UserId): Promise<EraseRepor
     // A registration can name a user it does not list as seen (a logout alone, D2), so the
     // user record's list is not all: the scan finds the rest.
     registrations += await eraseScanned(deps, userId, 'registration', async (ws, record) => {
-      const registration = record as RegistrationRecord
+      const registration = eraseFromSettled(record as RegistrationRecord, userId)
       const facts = eraseFromFacts(registration, userId, deps.now() as Instant)
       return facts === null ? record : { ...registration, facts, view: await viewAfter(deps, ws, registration, facts, userId, deps.now() as Instant) }
     })
+    // R9, D14: their settled changelog entries go, and entries of others name them as no one.
+    await eraseScanned(deps, userId, 'changelog', async (_ws, record) => eraseFromChangelog(record as ChangelogEntryRecord, userId))
     // D11: every address the user ever claimed, not only their current ones.
     contacts += await eraseScanned(deps, userId, 'contact', async (_ws, record) => eraseFromContact(record as ContactRecord, userId))
     const last = await removeUser(deps, userId)
@@ -112,7 +114,8 @@ const eraseRegistrations = async (deps: EraseDeps, userId: UserId): Promise<numb
   await ws.load(deps.storage, page.map((ref) => registrationKey(ref.appId, ref.deviceId)))
   const at = deps.now() as Instant
   for (const ref of page) {
-    const registration = ws.get(registrationKey(ref.appId, ref.deviceId)) as RegistrationRecord | undefined
+    const stored = ws.get(registrationKey(ref.appId, ref.deviceId)) as RegistrationRecord | undefined
+    const registration = stored === undefined ? undefined : eraseFromSettled(stored, userId)
     const facts = registration === undefined ? null : eraseFromFacts(registration, userId, at)
     if (registration === undefined || facts === null) continue
     ws.stage([{ ...registration, facts, view: await viewAfter(deps, ws, registration, facts, userId, at) }])
@@ -176,7 +179,7 @@ type Rewrite = (ws: WorkingSet, record: RegistryRecord) => Promise<RegistryRecor
  * Scans every record of a kind and rewrites those that name the user, a scanned page per
  * commit; a page that conflicts is scanned again. Answers how many records it changed.
  */
-const eraseScanned = async (deps: EraseDeps, userId: UserId, kind: 'registration' | 'contact', rewrite: Rewrite): Promise<number> => {
+const eraseScanned = async (deps: EraseDeps, userId: UserId, kind: 'registration' | 'contact' | 'changelog', rewrite: Rewrite): Promise<number> => {
   let erased = 0
   let cursor: string | undefined
   for (let conflicts = 0; conflicts < deps.maxAttempts; ) {

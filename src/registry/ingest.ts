@@ -5,6 +5,7 @@ import type { InputCodecs } from '../codecs/inputs.js'
 import type { Issue } from '../codecs/issue.js'
 import type { Limits } from '../codecs/limits.js'
 import { decide, needs } from '../domain/decide.js'
+import { isLate } from '../domain/late.js'
 import type { Input } from '../domain/input.js'
 import type { Catalog } from '../domain/world.js'
 import type { CommitRefusal } from '../ports/storage.js'
@@ -34,6 +35,12 @@ export interface IngestReport {
    * way the input changed nothing (I11), and the others were applied.
    */
   readonly rejected: readonly Rejection[]
+  /**
+   * D14: accepted inputs that arrived later than their registration's reorder window. They are
+   * applied exactly to every last-writer-wins value; what they add to the history before the
+   * window (changelog entries, opt-ins) is appended at the time the fold gives it.
+   */
+  readonly late: number
   /** Set when the batch itself was refused (too large, not a list): nothing was applied. */
   readonly refused?: Issue
 }
@@ -78,6 +85,7 @@ export const ingest = async (deps: IngestDeps, payload: unknown): Promise<Ingest
     return {
       accepted: 0,
       rejected: [],
+      late: 0,
       refused: { path: 'inputs', rule: 'S3', message: `a batch holds at most ${deps.limits.maxBatchSize} inputs (got ${items.length})` },
     }
   }
@@ -95,15 +103,18 @@ export const ingest = async (deps: IngestDeps, payload: unknown): Promise<Ingest
     deps.emit(rejected.map((r) => ({ name: 'input.rejected', payload: r })))
   }
   const refusedByStore: Rejection[] = []
+  let late = 0
   for (let start = 0; start < accepted.length; start += unitSize) {
-    const refused = await applyUnit(deps, accepted.slice(start, start + unitSize), pathOf)
-    if (refused.length > 0) deps.emit(refused.map((r) => ({ name: 'input.rejected', payload: r })))
-    refusedByStore.push(...refused)
+    const applied = await applyUnit(deps, accepted.slice(start, start + unitSize), pathOf)
+    if (applied.refused.length > 0) deps.emit(applied.refused.map((r) => ({ name: 'input.rejected', payload: r })))
+    refusedByStore.push(...applied.refused)
+    late += applied.late
   }
-  if (refusedByStore.length === 0) return { accepted: accepted.length, rejected }
+  if (refusedByStore.length === 0) return { accepted: accepted.length, rejected, late }
   return {
     accepted: accepted.length - refusedByStore.length,
     rejected: [...rejected, ...refusedByStore].sort((a, b) => a.index - b.index),
+    late,
   }
 }
 
@@ -119,14 +130,20 @@ export const ingest = async (deps: IngestDeps, payload: unknown): Promise<Ingest
  * inputs whose own writes are refused, which are rejected. A unit of n inputs holding k
  * refused ones costs about 2k·log2(n) more commits, and every other input is applied.
  */
-const applyUnit = async (deps: IngestDeps, unit: readonly Placed[], pathOf: PathOf): Promise<Rejection[]> => {
+/** What a unit did: the inputs the store refused, and how many applied ones were late (D14). */
+interface Applied {
+  readonly refused: readonly Rejection[]
+  readonly late: number
+}
+
+const applyUnit = async (deps: IngestDeps, unit: readonly Placed[], pathOf: PathOf): Promise<Applied> => {
   const budget = unit.length > 1 ? Math.min(3, deps.maxAttempts) : deps.maxAttempts
   for (let attempt = 1; attempt <= budget; attempt++) {
-    const outcome = await tryUnit(deps, unit.map((placed) => placed.input))
-    if (outcome === 'applied') return []
+    const { outcome, late } = await tryUnit(deps, unit.map((placed) => placed.input))
+    if (outcome === 'applied') return { refused: [], late }
     if (outcome !== 'conflict') {
       const [only] = unit
-      return unit.length === 1 && only !== undefined ? [refusal(only.index, outcome, pathOf)] : applyHalves(deps, unit, pathOf)
+      return unit.length === 1 && only !== undefined ? { refused: [refusal(only.index, outcome, pathOf)], late: 0 } : applyHalves(deps, unit, pathOf)
     }
     if (attempt < budget) await backoff(attempt)
   }
@@ -134,10 +151,11 @@ const applyUnit = async (deps: IngestDeps, unit: readonly Placed[], pathOf: Path
   return applyHalves(deps, unit, pathOf)
 }
 
-const applyHalves = async (deps: IngestDeps, unit: readonly Placed[], pathOf: PathOf): Promise<Rejection[]> => {
+const applyHalves = async (deps: IngestDeps, unit: readonly Placed[], pathOf: PathOf): Promise<Applied> => {
   const half = Math.ceil(unit.length / 2)
   const first = await applyUnit(deps, unit.slice(0, half), pathOf)
-  return [...first, ...(await applyUnit(deps, unit.slice(half), pathOf))]
+  const second = await applyUnit(deps, unit.slice(half), pathOf)
+  return { refused: [...first.refused, ...second.refused], late: first.late + second.late }
 }
 
 /** S3, I11: an input whose own writes the store refuses is rejected, and changed nothing. */
@@ -148,27 +166,30 @@ const refusal = (index: number, refused: CommitRefusal, pathOf: PathOf): Rejecti
 
 /**
  * One attempt: read, decide, commit. `conflict` when another writer got there first; the
- * store's refusal when it will not hold these writes.
+ * store's refusal when it will not hold these writes. `late`: the inputs older than their
+ * registration's reorder window (D14), read before each is applied.
  */
-const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<'applied' | 'conflict' | CommitRefusal> => {
+const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<{ readonly outcome: 'applied' | 'conflict' | CommitRefusal; readonly late: number }> => {
   const ws = new WorkingSet()
   // Most inputs need only the records they name: read those for the whole unit at once.
   await ws.load(deps.storage, inputs.flatMap((input) => needs(ws, input, deps.catalog)))
+  let late = 0
   for (const input of inputs) {
     for (let missing = ws.missing(needs(ws, input, deps.catalog)); missing.length > 0; missing = ws.missing(needs(ws, input, deps.catalog))) {
       await ws.load(deps.storage, missing)
     }
+    if (isLate(ws, deps.catalog, input)) late++
     ws.stage(decide(ws, input, deps.catalog))
   }
   const writes = ws.writes()
-  if (writes.length === 0) return 'applied'
+  if (writes.length === 0) return { outcome: 'applied', late }
   // The changes go into the feed in the same commit as the records (durable, at least once,
   // seen by every instance); listeners of this registry get the same events once it applied.
   const events = eventsOf((id) => ws.original(id), ws.changed())
   const outcome = await deps.storage.commit(writes, events.length === 0 ? undefined : { changes: draftsOf(events, deps.now()) })
-  if (!outcome.ok) return 'refused' in outcome ? outcome.refused : 'conflict'
+  if (!outcome.ok) return { outcome: 'refused' in outcome ? outcome.refused : 'conflict', late }
   deps.committed(events)
-  return 'applied'
+  return { outcome: 'applied', late }
 }
 
 /** Full jitter: spreads retrying writers apart so that one of them wins the next round. */

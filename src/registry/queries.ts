@@ -4,8 +4,8 @@ import type { Capability } from '../domain/capability.js'
 import { canAlert } from '../domain/capability.js'
 import type { ChangelogEntry } from '../domain/changelog.js'
 import { entryUser } from '../domain/changelog.js'
-import type { ContactKind, ContactRecord, DispatchRecord, RegistrationRecord, TokenRecord, UserRecord } from '../domain/records.js'
-import { dispatchKey, registrationKey, tokenRecordKey, userKey } from '../domain/records.js'
+import type { ChangelogEntryRecord, ContactKind, ContactRecord, DispatchRecord, RegistrationRecord, TokenRecord, UserRecord } from '../domain/records.js'
+import { changelogEntryKey, dispatchKey, registrationKey, tokenRecordKey, userKey } from '../domain/records.js'
 import { normalizeContact } from '../domain/contact.js'
 import type { ApnsEnvironment, SubscriptionState } from '../domain/input.js'
 import type { ActiveToken, PushRegisteredFor } from '../domain/liveness.js'
@@ -336,19 +336,49 @@ const readRegistrations = async (deps: QueryDeps, users: readonly UserRecord[], 
   return out
 }
 
-/** R9, I7: a user's changelog, in R20 order, across every registration they were seen on. */
+/**
+ * R9, I7, D14: a user's changelog, in R20 order, across every registration they were seen on:
+ * the entries settled for them (records of their own, no replay) followed, per registration, by
+ * what the fold of its window gives now.
+ */
 export const changelog = async (deps: QueryDeps, userId: UserId, scope?: ReadScope): Promise<ChangelogEntry[]> => {
   const user = (await readUsers(deps, [userId])).get(userId)
   if (user === undefined) return []
   const now = deps.now()
-  const records = [...(await readRegistrations(deps, [user], inScopeOf(scope))).values()]
-  const histories: ChangelogEntry[][] = []
+  const inScope = inScopeOf(scope)
+  const byRegistration = new Map<string, ChangelogEntry[]>()
+  const historyOf = (appId: AppId, deviceId: DeviceId): ChangelogEntry[] => {
+    const id = `${appId}\u0000${deviceId}`
+    let history = byRegistration.get(id)
+    if (history === undefined) byRegistration.set(id, (history = []))
+    return history
+  }
+  for (const entry of await settledEntries(deps, user)) {
+    if (inScope(entry.appId)) historyOf(entry.appId, entry.deviceId).push(entry)
+  }
+  // Settled entries are appended as they leave the window, late ones after the others.
+  for (const history of byRegistration.values()) history.sort((a, b) => a.at - b.at)
+  const records = [...(await readRegistrations(deps, [user], inScope)).values()]
   for (const record of records) {
     const app = deps.catalog.app(record.appId)
     if (app === undefined) continue
-    histories.push((await registrationHistory(deps, record, app, now)).filter((e) => entryUser(e) === userId))
+    const window = (await registrationHistory(deps, record, app, now)).filter((e) => entryUser(e) === userId)
+    historyOf(record.appId, record.deviceId).push(...window)
   }
-  return mergeHistories(histories)
+  return mergeHistories([...byRegistration.values()])
+}
+
+/** R9, D14: a user's settled changelog entries, in the order they were appended. */
+const settledEntries = async (deps: QueryDeps, user: UserRecord): Promise<ChangelogEntry[]> => {
+  const out: ChangelogEntry[] = []
+  const count = user.changelog ?? 0
+  for (let from = 0; from < count; from += pageSize) {
+    const keys = Array.from({ length: Math.min(pageSize, count - from) }, (_, i) => changelogEntryKey(user.userId, from + i))
+    for (const stored of await deps.storage.read(keys)) {
+      if (stored !== undefined) out.push((stored.record as ChangelogEntryRecord).entry)
+    }
+  }
+  return out
 }
 
 /** At equal times, a token lost comes before a token gained (R3: it leaves one device, then lands on the other). */
@@ -460,7 +490,7 @@ export const dispatchStats = async (deps: QueryDeps, appId: AppId, dispatchId: D
   const [stored] = await deps.storage.read([dispatchKey(appId, dispatchId)])
   if (stored === undefined) return null
   const record = stored.record as DispatchRecord
-  return { appId, dispatchId, received: record.received.length, opened: record.opened.length }
+  return { appId, dispatchId, received: record.received, opened: record.opened }
 }
 
 /** A send target whose token was last reported at `lastSeenAt` (R17, R19). */

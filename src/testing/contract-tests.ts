@@ -189,7 +189,7 @@ export const describeContract = (options: ConformanceOptions): void => {
     }
     test('filters by appId for the kinds that belong to an app', async (store, { evening }) => {
       await createAll(store, evening)
-      for (const kind of ['registration', 'token', 'dispatch'] as const) {
+      for (const kind of ['registration', 'token', 'dispatch', 'delivery'] as const) {
         for (const appId of ['ios', 'android', 'web', 'absent'] as AppId[]) {
           const expected = evening.filter((r) => r.kind === kind && r.appId === appId)
           const { records } = await scanAll(store, { kind, appId, limit: 1 }, expected.length + 2)

@@ -1,4 +1,4 @@
-import type { IngestReport, Registry, RegistryRecord, StoragePort } from 'push-registry'
+import type { IngestReport, PolicyOverrides, Registry, RegistryRecord, StoragePort } from 'push-registry'
 import { expect } from 'vitest'
 import type { ConformanceOptions } from './options.js'
 import { withStore } from './options.js'
@@ -31,13 +31,25 @@ export interface Outcome {
   readonly reports: readonly IngestReport[]
 }
 
-/** Feeds `inputs` to a registry on a fresh store of the adapter, and reads the state it reached. */
-export const outcomeOf = (options: ConformanceOptions, inputs: readonly unknown[], chunk?: number): Promise<Outcome> =>
-  withStore(options, (store) => outcomeOn(store, inputs, chunk))
+/**
+ * Feeds `inputs` to a registry on a fresh store of the adapter, and reads the state it reached.
+ * `policy` as {@link kitRegistry} takes it.
+ */
+export const outcomeOf = (
+  options: ConformanceOptions,
+  inputs: readonly unknown[],
+  chunk?: number,
+  policy?: Readonly<Record<string, PolicyOverrides>>,
+): Promise<Outcome> => withStore(options, (store) => outcomeOn(store, inputs, chunk, policy))
 
 /** Feeds `inputs` to a registry on `store`, and reads the state it reached. */
-export const outcomeOn = async (store: StoragePort, inputs: readonly unknown[], chunk?: number): Promise<Outcome> => {
-  const registry = kitRegistry(store)
+export const outcomeOn = async (
+  store: StoragePort,
+  inputs: readonly unknown[],
+  chunk?: number,
+  policy?: Readonly<Record<string, PolicyOverrides>>,
+): Promise<Outcome> => {
+  const registry = kitRegistry(store, 8, policy)
   const reports = await feed(registry, inputs, chunk)
   return { snapshot: await takeSnapshot(registry), records: await allRecords(store), reports }
 }

@@ -7,7 +7,7 @@ import { createReferenceStorage } from './reference-storage.js'
 import { kitHexTokens, kitRegistry, kitWebTokens } from './universe.js'
 
 /** Every kind of record the registry stores. */
-export const recordKinds: readonly RecordKind[] = ['registration', 'token', 'user', 'dispatch', 'contact']
+export const recordKinds: readonly RecordKind[] = ['registration', 'token', 'user', 'dispatch', 'contact', 'delivery', 'changelog']
 
 /** The key that names a record (what `read` takes). */
 export const keyOf = (record: RegistryRecord): RecordKey => {
@@ -22,6 +22,10 @@ export const keyOf = (record: RegistryRecord): RecordKey => {
       return { kind: 'dispatch', appId: record.appId, dispatchId: record.dispatchId }
     case 'contact':
       return { kind: 'contact', contact: record.contact, value: record.value }
+    case 'delivery':
+      return { kind: 'delivery', appId: record.appId, dispatchId: record.dispatchId, deviceId: record.deviceId, event: record.event }
+    case 'changelog':
+      return { kind: 'changelog', userId: record.userId, seq: record.seq }
   }
 }
 
@@ -60,6 +64,8 @@ const afternoon: readonly unknown[] = [
   { type: 'prompt_answered', at: '2026-01-01T14:01:00.000Z', ...android, result: 'granted' },
   { type: 'subscription_set', at: '2026-01-01T15:00:00.000Z', userId: 'kim', state: 'unsubscribed' },
   { type: 'user_attributes', at: '2026-01-01T16:00:00.000Z', userId: 'kim', email: 'Charlie@Example.com' },
+  // Weeks later: the morning leaves the reorder window, and its changelog entries are settled (D14).
+  { type: 'session_started', at: '2026-02-15T08:00:00.000Z', ...ios, token: kitHexTokens[1], permission: 'granted', osVersion: '17.4', apnsEnvironment: 'production' },
 ]
 
 /** Records as a real registry writes them: after the morning, and after the whole day. */
@@ -75,7 +81,8 @@ export interface SampleRecords {
  */
 export const recordsAfterEach = async (parts: readonly (readonly unknown[])[]): Promise<RegistryRecord[][]> => {
   const store = createReferenceStorage()
-  const registry = kitRegistry(store)
+  // The apps' default 30-day reorder window, so that the day ends with settled entries.
+  const registry = kitRegistry(store, 8, {})
   const out: RegistryRecord[][] = []
   for (const inputs of parts) {
     const report = await registry.ingest(inputs)

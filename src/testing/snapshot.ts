@@ -62,3 +62,23 @@ export const takeSnapshot = async (registry: Registry): Promise<Snapshot> => {
   for (const phone of kitPhones) lookups[`phone:${phone}`] = await registry.lookup({ phone })
   return { registrations, segments, targets, profiles, exports, streamedExport, lookups }
 }
+
+/**
+ * D14: what stays exact whatever the arrival order, even for inputs older than the reorder
+ * window: registrations, lookups, the tokens of exports and profiles' Push Registered For lines,
+ * uninstalls, background targets and the segment that ignores subscription state (R21).
+ * Changelogs and opt-ins (hence subscription states) before the window are appended, not
+ * re-derived, and are left out.
+ */
+export const lastWriterWins = (snapshot: Snapshot) => ({
+  registrations: snapshot.registrations,
+  lookups: snapshot.lookups,
+  targets: Object.fromEntries(Object.entries(snapshot.targets).filter(([name]) => name.startsWith('background:'))),
+  segments: Object.fromEntries(
+    Object.entries(snapshot.segments).filter(([name]) => name.startsWith('foregroundPushEnabledForApp:') || name.startsWith('uninstalled:')),
+  ),
+  profiles: Object.fromEntries(
+    Object.entries(snapshot.profiles).map(([userId, profile]) => [userId, profile === null ? null : [...profile.devices].map((d) => JSON.stringify(d)).sort()]),
+  ),
+  exports: snapshot.exports.map(({ push_subscribe: _, ...rest }) => rest),
+})

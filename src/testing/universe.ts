@@ -1,4 +1,4 @@
-import type { App, AppId, Clock, Registry, StoragePort, WebPushSubscription } from 'push-registry'
+import type { App, AppId, Clock, PolicyOverrides, Registry, StoragePort, WebPushSubscription } from 'push-registry'
 import { createRegistry, fixedClock } from 'push-registry'
 
 /**
@@ -60,8 +60,21 @@ export const kitPhones: readonly string[] = ['+33 6 12 34 56 78', '+33612345679'
 const clock: Clock = fixedClock(kitNow)
 
 /**
- * A registry over `storage` for the kit's apps, answering at {@link kitNow}. Registries that
- * race on one store get a large retry budget, since the kit makes them contend on purpose.
+ * D14: a reorder window longer than the kit's span of times, so that any arrival order gives
+ * exactly the same history, changelogs included (I9 in full).
  */
-export const kitRegistry = (storage: StoragePort, maxCommitAttempts = 8): Registry =>
-  createRegistry({ apps: kitApps, storage, clock, maxCommitAttempts })
+export const kitExactHistory: Readonly<Record<string, PolicyOverrides>> = Object.fromEntries(
+  kitApps.map((app) => [app.appId, { reorderWindow: 3650 * 86_400_000 }]),
+)
+
+/**
+ * A registry over `storage` for the kit's apps, answering at {@link kitNow}, with `policy`
+ * (default {@link kitExactHistory}; `{}` gives the apps' defaults, a 30-day reorder window).
+ * Registries that race on one store get a large retry budget, since the kit makes them contend
+ * on purpose.
+ */
+export const kitRegistry = (
+  storage: StoragePort,
+  maxCommitAttempts = 8,
+  policy: Readonly<Record<string, PolicyOverrides>> = kitExactHistory,
+): Registry => createRegistry({ apps: kitApps, storage, clock, maxCommitAttempts, policy })

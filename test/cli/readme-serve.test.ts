@@ -60,7 +60,7 @@ describe('README, Serve it', () => {
       expect(await health.json()).toEqual(JSON.parse(healthz))
       const input = { type: 'session_started', at: '2026-03-01T09:00:00Z', appId: 'ios', deviceId: 'phone-1', userId: 'charlie', token: 'a1'.repeat(16), permission: 'granted' }
       const posted = await fetch(`${url}/v1/inputs`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify(input) })
-      expect(await posted.json()).toEqual({ accepted: 1, rejected: [] })
+      expect(await posted.json()).toEqual({ accepted: 1, rejected: [], late: 0 })
       const profile = await fetch(`${url}/v1/users/charlie/profile`, { headers: { authorization: `Bearer ${secret}` } })
       expect(profile.status).toBe(200)
       expect(await profile.json()).toMatchObject({ devices: [{ pushRegisteredFor: 'Foreground: MyApp (iOS)' }] })

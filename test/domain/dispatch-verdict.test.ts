@@ -12,8 +12,8 @@ const empty: DispatchRecord = {
   dispatchId: 'x1' as DispatchId,
   delivered: [],
   ambiguous: [],
-  received: [],
-  opened: [],
+  received: 0,
+  opened: 0,
 }
 
 const key = (n: number): TokenKey => n.toString(16).padStart(8, '0') as TokenKey

@@ -21,6 +21,7 @@ describe('per-app API keys (R4, I8)', () => {
         { index: 0, issues: [{ path: 'inputs[0].appId', rule: 'R4', message: expect.any(String) }] },
         { index: 2, issues: [expect.objectContaining({ path: 'inputs[2].deviceId', rule: 'S3' })] },
       ],
+      late: 0,
     })
     expect(await collect(registry.registrations('android'))).toEqual([])
     expect((await collect(registry.registrations('ios'))).map((r) => r.deviceId)).toEqual(['d1'])
@@ -37,7 +38,7 @@ describe('per-app API keys (R4, I8)', () => {
       { type: 'provider_answer', at: '2026-01-02T00:00:00Z', appId: 'android', token: fcmToken('c'), provider: 'fcm', status: 404, reason: 'UNREGISTERED', dispatchId: 'x' },
     ]
     const single = await call(handler, 'POST', '/v1/inputs', { key: iosKey, body: attacks[0] })
-    expect(single.body).toEqual({ accepted: 0, rejected: [{ index: 0, issues: [expect.objectContaining({ path: 'input.appId', rule: 'R4' })] }] })
+    expect(single.body).toEqual({ accepted: 0, rejected: [{ index: 0, issues: [expect.objectContaining({ path: 'input.appId', rule: 'R4' })] }], late: 0 })
     const batch = await call(handler, 'POST', '/v1/inputs', { key: iosKey, body: attacks })
     expect((batch.body as { rejected: { issues: { rule: string }[] }[] }).rejected.map((r) => r.issues[0]?.rule)).toEqual(['R4', 'R4', 'R4', 'R4'])
     expect(await snapshot(registry, ['charlie'])).toEqual(before)

@@ -28,7 +28,7 @@ describe('the node:http adapter', () => {
     const base = await serve(s)
     const posted = await fetch(`${base}/v1/inputs`, { method: 'POST', headers: auth, body: JSON.stringify([session('ios', 'd1', 'kim', apnsToken('a'))]) })
     expect(posted.status).toBe(200)
-    expect(await posted.json()).toEqual({ accepted: 1, rejected: [] })
+    expect(await posted.json()).toEqual({ accepted: 1, rejected: [], late: 0 })
     const profile = await fetch(`${base}/v1/users/kim/profile`, { headers: auth })
     expect(profile.status).toBe(200)
     expect(await profile.json()).toEqual(profileToJson((await s.registry.profile('kim'))!))

@@ -61,7 +61,7 @@ describe('ingest reports (S3, I11)', () => {
   it('S3: a batch over maxBatchSize is refused as a whole and changes nothing', async () => {
     const registry = createRegistry({ apps: allApps as never, storage: createMemoryStorage(), limits: { maxBatchSize: 2 } })
     const report = await registry.ingest([session({ at: h(1), device: 'd1', token: A }), session({ at: h(1), device: 'd2' }), session({ at: h(1), device: 'd3' })])
-    expect(report).toEqual({ accepted: 0, rejected: [], refused: { path: 'inputs', rule: 'S3', message: expect.any(String) } })
+    expect(report).toEqual({ accepted: 0, rejected: [], late: 0, refused: { path: 'inputs', rule: 'S3', message: expect.any(String) } })
     expect(await collect(registry.registrations())).toEqual([])
   })
 

@@ -33,6 +33,7 @@ describe('inputs the store refuses on their own merits (S3, I11)', () => {
       const report = await registryOn(storage).ingest(inputs)
       expect(report).toEqual({
         accepted: size - 1,
+        late: 0,
         rejected: [{ index: poisonAt, issues: [{ path: `inputs[${poisonAt}]`, rule: 'S3', message: expect.stringContaining("the test store's limit") }] }],
       })
       const without = registryOn(createMemoryStorage())
@@ -49,7 +50,7 @@ describe('inputs the store refuses on their own merits (S3, I11)', () => {
     const rejected: number[] = []
     registry.on('input.rejected', (event) => rejected.push(event.index))
     const report = await registry.ingest(batch(1, 0)[0])
-    expect(report).toEqual({ accepted: 0, rejected: [{ index: 0, issues: [expect.objectContaining({ path: 'input', rule: 'S3' })] }] })
+    expect(report).toEqual({ accepted: 0, rejected: [{ index: 0, issues: [expect.objectContaining({ path: 'input', rule: 'S3' })] }], late: 0 })
     expect(rejected).toEqual([0])
     expect(await collect(registry.registrations())).toEqual([])
   })
@@ -68,7 +69,7 @@ describe('inputs the store refuses on their own merits (S3, I11)', () => {
   it('a store that refuses commits too large for it gets the whole batch in smaller commits, nothing rejected', async () => {
     const storage = refusingStorage({ maxWrites: 40 })
     const inputs = batch(1000, -1)
-    expect(await registryOn(storage).ingest(inputs)).toEqual({ accepted: 1000, rejected: [] })
+    expect(await registryOn(storage).ingest(inputs)).toEqual({ accepted: 1000, rejected: [], late: 0 })
     const all = registryOn(createMemoryStorage())
     await all.ingest(inputs)
     expect(await stateOf(registryOn(storage))).toEqual(await stateOf(all))

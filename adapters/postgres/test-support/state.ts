@@ -6,7 +6,7 @@ import { collect } from 'push-registry'
 import type { AppId, Registry, RecordKind, Segment, StoragePort } from 'push-registry'
 import { canonicalKey as canonicalJson, recordId } from 'push-registry'
 
-const recordKinds: readonly RecordKind[] = ['registration', 'token', 'user', 'dispatch', 'contact']
+const recordKinds: readonly RecordKind[] = ['registration', 'token', 'user', 'dispatch', 'contact', 'delivery', 'changelog']
 
 /** Every stored record by id: its canonical JSON, with its version when `withVersions`. */
 export const storedRecords = async (store: StoragePort, withVersions: boolean): Promise<Map<string, string>> => {
