@@ -161,7 +161,7 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
         await insert(holder)
         const long = registration('ios', 'phone-2', randomKey(4096))
         await expect(insert(long)).rejects.toMatchObject({ code: '54000', message: expect.stringMatching(/^index row size \d+ exceeds/) })
-        expect(await migrate(driver, { schema })).toEqual({ applied: ['003'] })
+        expect(await migrate(driver, { schema })).toEqual({ applied: versions.filter((v) => v >= '003') })
         const store = await createPostgresStorage({ driver, schema, migrate: false })
         expect(await store.read([holder, long])).toEqual([{ record: holder, version: 1 }, undefined])
         expect(await store.commit([{ record: long, expectedVersion: 0 }])).toEqual({ ok: true })
