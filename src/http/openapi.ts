@@ -84,8 +84,16 @@ const schemas = (limits: Limits, http: HttpLimits): Record<string, JsonSchema> =
     IngestReport: {
       type: 'object',
       description: 'The inputs applied, and each rejected one with its issues (I11: a rejected input changed nothing).',
-      properties: { accepted: { type: 'integer', minimum: 0 }, rejected: { type: 'array', items: ref('Rejection') } },
-      required: ['accepted', 'rejected'],
+      properties: {
+        accepted: { type: 'integer', minimum: 0 },
+        rejected: { type: 'array', items: ref('Rejection') },
+        late: {
+          type: 'integer',
+          minimum: 0,
+          description: "D14: accepted inputs older than their registration's reorder window; their history is appended at their own time.",
+        },
+      },
+      required: ['accepted', 'rejected', 'late'],
       additionalProperties: false,
     },
     PushToken: {
