@@ -53,7 +53,7 @@ describe.each(databases)('S3 token lengths on PostgreSQL (%s)', (where) => {
   it('S3: a 4,096-character random FCM token is stored, and is the device\'s target', async () => {
     await withRegistry(async (registry) => {
       const token = fcmToken(4096)
-      expect(await registry.ingest(android('phone-1', token))).toEqual({ accepted: 1, rejected: [] })
+      expect(await registry.ingest(android('phone-1', token))).toEqual({ accepted: 1, rejected: [], late: 0 })
       expect(await alertTokens(registry, 'android')).toEqual([token])
     })
   })
@@ -62,7 +62,7 @@ describe.each(databases)('S3 token lengths on PostgreSQL (%s)', (where) => {
     await withRegistry(async (registry) => {
       const token = subscription(4096)
       expect(token.endpoint).toHaveLength(4096)
-      expect(await registry.ingest(web('browser-1', token))).toEqual({ accepted: 1, rejected: [] })
+      expect(await registry.ingest(web('browser-1', token))).toEqual({ accepted: 1, rejected: [], late: 0 })
       expect(await alertTokens(registry, 'web')).toEqual([token])
     })
   })
@@ -72,7 +72,7 @@ describe.each(databases)('S3 token lengths on PostgreSQL (%s)', (where) => {
       const token = fcmToken(4096)
       await registry.ingest(android('phone-1', token))
       const moved = { ...android('phone-2', token, 'léa'), at: '2026-01-01T09:00:00.000Z' }
-      expect(await registry.ingest(moved)).toEqual({ accepted: 1, rejected: [] })
+      expect(await registry.ingest(moved)).toEqual({ accepted: 1, rejected: [], late: 0 })
       const active = (await collect(registry.registrations('android'))).filter((r) => r.active)
       expect(active.map((r) => [r.deviceId, r.token])).toEqual([['phone-2', token]])
     })
@@ -81,7 +81,7 @@ describe.each(databases)('S3 token lengths on PostgreSQL (%s)', (where) => {
   it('S3: 1,000 inputs holding one 4,096-character FCM token are all stored', async () => {
     await withRegistry(async (registry) => {
       const token = fcmToken(4096)
-      expect(await registry.ingest(batchWith(1000, 0, android('poison', token)))).toEqual({ accepted: 1000, rejected: [] })
+      expect(await registry.ingest(batchWith(1000, 0, android('poison', token)))).toEqual({ accepted: 1000, rejected: [], late: 0 })
       expect(await collect(registry.registrations('android'))).toHaveLength(1000)
       expect(await alertTokens(registry, 'android')).toContain(token)
     })
@@ -90,7 +90,7 @@ describe.each(databases)('S3 token lengths on PostgreSQL (%s)', (where) => {
   it('S3: 3,000 inputs with a 4,096-character FCM token at index 1,500 are all stored', async () => {
     await withRegistry(async (registry) => {
       const token = fcmToken(4096)
-      expect(await registry.ingest(batchWith(3000, 1500, android('poison', token)))).toEqual({ accepted: 3000, rejected: [] })
+      expect(await registry.ingest(batchWith(3000, 1500, android('poison', token)))).toEqual({ accepted: 3000, rejected: [], late: 0 })
       expect(await collect(registry.registrations('android'))).toHaveLength(3000)
     })
   })
@@ -98,7 +98,7 @@ describe.each(databases)('S3 token lengths on PostgreSQL (%s)', (where) => {
   it('S3: 3,000 inputs with a 4,096-character Web Push endpoint at index 1,500 are all stored', async () => {
     await withRegistry(async (registry) => {
       const token = subscription(4096)
-      expect(await registry.ingest(batchWith(3000, 1500, web('poison', token)))).toEqual({ accepted: 3000, rejected: [] })
+      expect(await registry.ingest(batchWith(3000, 1500, web('poison', token)))).toEqual({ accepted: 3000, rejected: [], late: 0 })
       expect(await collect(registry.registrations('android'))).toHaveLength(2999)
       expect(await alertTokens(registry, 'web')).toEqual([token])
     })
