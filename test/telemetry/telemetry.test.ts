@@ -80,7 +80,7 @@ beforeAll(async () => {
   await dispatcher.send({ appId: 'ios', kind: 'alert', audience: { userIds: audience }, payload: { aps: { alert: 'hi' } } })
   // R18: an ambiguous answer outside any dispatch puts the token in quarantine.
   const answer = { type: 'provider_answer', at: '2026-01-01T06:00:00.000Z', appId: 'ios', token: tokens.dana, provider: 'apns', status: 400, reason: 'BadDeviceToken' }
-  expect(await (await post('/v1/inputs', answer)).json()).toEqual({ accepted: 1, rejected: [] })
+  expect(await (await post('/v1/inputs', answer)).json()).toEqual({ accepted: 1, rejected: [], late: 0 })
   const erased = await handler.fetch(new Request('http://registry.test/v1/users/kim', { method: 'DELETE', headers: { authorization: `Bearer ${bothKey}` } }))
   expect(erased.status).toBe(200)
   await collect()
