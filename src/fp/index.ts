@@ -54,6 +54,7 @@ export const toTaskEither = (registry: Registry): RegistryTE => ({
   ingest: lift(registry.ingest),
   profile: lift(registry.profile),
   exportUsers: lift(registry.exportUsers),
+  segmentMembers: lift(registry.segmentMembers),
   lookup: lift(registry.lookup),
   changelog: lift(registry.changelog),
   dispatchStats: lift(registry.dispatchStats),

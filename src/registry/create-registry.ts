@@ -76,6 +76,12 @@ export interface Registry {
   readonly registrations: (appId?: string) => AsyncIterable<RegistrationSummary>
   /** R21–R24: the users in a segment now, each once, streamed; with `scope`, only its apps' registrations count (R4, I8). */
   readonly segment: (segment: Segment, scope?: ReadScope) => AsyncIterable<UserId>
+  /**
+   * R21–R24: those of `userIds` who are in a segment now, each once, in the order given; with
+   * `scope`, only its apps' registrations count. One store query: the caller bounds the list
+   * (a dispatch asks for one page of targets' owners at a time).
+   */
+  readonly segmentMembers: (segment: Segment, userIds: readonly string[], scope?: ReadScope) => Promise<UserId[]>
   /** R27, I6: where a default (or overridden) send of `kind` to `appId` would go now, streamed. */
   readonly targets: (query: { readonly appId: string; readonly kind: 'alert' | 'background'; readonly eligibility?: Eligibility }) => AsyncIterable<Target>
   /** R25: a user's profile, or `null` if the user is unknown; with `scope`, only its apps' devices and changelog. */
@@ -186,6 +192,8 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     ingest: (input) => measureIngest(() => ingest(ingestDeps, input)),
     registrations: (appId) => measureStream('registrations', q.registrations(deps, appId as AppId | undefined)),
     segment: (segment, scope) => measureStream('segment', q.segment(deps, segment, scope)),
+    segmentMembers: (segment, userIds, scope) =>
+      measureQuery('segmentMembers', () => q.segmentMembers(deps, segment, userIds as readonly UserId[], scope)),
     targets: ({ appId, kind, eligibility }) => measureStream('targets', q.targets(deps, appId as AppId, kind, eligibility)),
     profile: (userId, scope) => measureQuery('profile', () => q.profile(deps, userId as UserId, scope)),
     exportUsers: (userIds, scope) => measureQuery('exportUsers', () => q.exportUsers(deps, userIds as readonly UserId[], scope)),

@@ -182,23 +182,41 @@ const segmentApps = (spec: Segment, scope: ReadScope | undefined): readonly AppI
  * remove duplicates, and no record is loaded.
  */
 const memberRows = (deps: QueryDeps, spec: Segment, scope: ReadScope | undefined, now: Instant, withRegistrations: boolean): AsyncIterable<UserRow> => {
-  const apps = segmentApps(spec, scope)
-  if (apps !== undefined && apps.length === 0 && spec.kind !== 'pushSubscription') return nothing
-  const query: UserQuery =
-    spec.kind === 'pushSubscription'
-      ? // R24, D11: every known user, including those known only from settings or attributes.
-        { states: [spec.state], ...(withRegistrations ? (apps === undefined ? {} : { apps }) : { apps: [] }), limit: pageSize }
-      : {
-          owning: true,
-          ...(apps === undefined ? {} : { apps }),
-          // R23: not unsubscribed. R21 ignores the state, and R22 lets provisional users in whatever it is.
-          ...(spec.kind === 'backgroundOrForegroundPushEnabled' ? { states: alertStates } : {}),
-          limit: pageSize,
-        }
+  const query = memberQuery(spec, scope, withRegistrations)
+  if (query === null) return nothing
   return paged(
     (after) => deps.storage.queryUsers({ ...query, ...after_(after) }),
     (rows) => rows.filter((row) => isMember(deps, spec, row, now)),
   )
+}
+
+/** The user query whose rows hold a segment's members (and others, which `isMember` leaves out); `null`: nobody can be. */
+const memberQuery = (spec: Segment, scope: ReadScope | undefined, withRegistrations: boolean): UserQuery | null => {
+  const apps = segmentApps(spec, scope)
+  if (apps !== undefined && apps.length === 0 && spec.kind !== 'pushSubscription') return null
+  return spec.kind === 'pushSubscription'
+    ? // R24, D11: every known user, including those known only from settings or attributes.
+      { states: [spec.state], ...(withRegistrations ? (apps === undefined ? {} : { apps }) : { apps: [] }), limit: pageSize }
+    : {
+        owning: true,
+        ...(apps === undefined ? {} : { apps }),
+        // R23: not unsubscribed. R21 ignores the state, and R22 lets provisional users in whatever it is.
+        ...(spec.kind === 'backgroundOrForegroundPushEnabled' ? { states: alertStates } : {}),
+        limit: pageSize,
+      }
+}
+
+/**
+ * R21–R24: those of `userIds` who are in a segment now, each once, in the order given. One
+ * store query for the whole list, so the caller bounds it: the dispatcher asks for the owners
+ * of one page of targets at a time, and never holds a segment of a million users.
+ */
+export const segmentMembers = async (deps: QueryDeps, spec: Segment, userIds: readonly UserId[], scope?: ReadScope): Promise<UserId[]> => {
+  const query = memberQuery(spec, scope, false)
+  if (query === null || userIds.length === 0) return []
+  const now = deps.now()
+  const page = await deps.storage.queryUsers({ ...query, userIds })
+  return page.entries.filter((row) => isMember(deps, spec, row, now)).map((row) => row.user.userId)
 }
 
 const alertStates: readonly SubscriptionState[] = ['subscribed', 'opted_in']

@@ -230,8 +230,11 @@ export const providerRoundTrip = (provider: string): ((answerClass: string) => v
   }
 }
 
-/** A dispatch: one span around it, with its app, kind, provider and how many targets it had. */
-export const measureDispatch = <A>(attributes: { readonly appId: string; readonly kind: string; readonly provider: string; readonly targeted: number }, run: () => Promise<A>): Promise<A> => {
+/** A dispatch: one span around it, with its app, kind, provider and, once it ends, how many targets it had. */
+export const measureDispatch = <A extends { readonly targeted: number }>(
+  attributes: { readonly appId: string; readonly kind: string; readonly provider: string },
+  run: () => Promise<A>,
+): Promise<A> => {
   const i = instruments()
   if (i === undefined) return run()
   return i.tracer.startActiveSpan(
@@ -241,12 +244,14 @@ export const measureDispatch = <A>(attributes: { readonly appId: string; readonl
         'push_registry.app': attributes.appId,
         'push_registry.dispatch.kind': attributes.kind,
         'push_registry.provider': attributes.provider,
-        'push_registry.dispatch.targeted': attributes.targeted,
       },
     },
     async (span) => {
       try {
-        return await run()
+        const report = await run()
+        // Targets are streamed as they are sent: their number is known at the end.
+        span.setAttribute('push_registry.dispatch.targeted', report.targeted)
+        return report
       } catch (error) {
         failed(span, error)
         throw error

@@ -1,6 +1,6 @@
 import { collect } from 'push-registry'
 import { expect } from 'vitest'
-import type { Clock, IngestReport, PolicyOverrides, Registry } from 'push-registry'
+import type { Clock, IngestReport, PolicyOverrides, Registry, StoragePort } from 'push-registry'
 import * as E from 'fp-ts/lib/Either.js'
 import { createRegistry, parseSegment } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
@@ -182,11 +182,13 @@ export const setup = (options: {
   apps?: readonly unknown[]
   policy?: Readonly<Record<string, PolicyOverrides>>
   now?: string
+  /** Default: a fresh memory store. */
+  storage?: StoragePort
 } = {}): Harness => {
   const clock = testClock(options.now ?? d(1))
   const registry = createRegistry({
     apps: (options.apps ?? allApps) as never,
-    storage: createMemoryStorage(),
+    storage: options.storage ?? createMemoryStorage(),
     clock,
     ...(options.policy === undefined ? {} : { policy: options.policy }),
   })

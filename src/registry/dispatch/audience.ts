@@ -2,7 +2,6 @@ import * as E from 'fp-ts/lib/Either.js'
 import { parseSegment } from '../../codecs/segment.js'
 import type { AppId, UserId } from '../../domain/brand.js'
 import type { Segment } from '../../domain/segment.js'
-import { tokenKey } from '../../domain/token.js'
 import type { Registry } from '../create-registry.js'
 import type { Eligibility, Target } from '../queries.js'
 import { DispatchError } from './errors.js'
@@ -13,57 +12,73 @@ import { DispatchError } from './errors.js'
  */
 export type Audience = { readonly segment: Segment | string } | { readonly userIds: readonly string[] }
 
-/** The audience's users; a segment name that does not parse is a `bad_request`. */
-const audienceUsers = (registry: Registry, audience: Audience): Iterable<UserId> | AsyncIterable<UserId> => {
+/** Which owners of a page of targets are in the audience. */
+type Members = (owners: readonly UserId[]) => Promise<ReadonlySet<UserId>> | ReadonlySet<UserId>
+
+/**
+ * The audience as a membership test, checked before anything is sent: a segment name that
+ * does not parse, or a malformed list, is a `bad_request`. A list is the caller's and bounded
+ * by it; a segment is asked about one page of owners at a time, never gathered.
+ */
+const membersOf = (registry: Registry, audience: Audience): Members => {
   if ('userIds' in audience) {
     if (!Array.isArray(audience.userIds) || audience.userIds.some((u) => typeof u !== 'string')) {
       throw new DispatchError('bad_request', 'audience.userIds must be a list of user ids')
     }
-    return audience.userIds as readonly UserId[]
+    const listed = new Set(audience.userIds as readonly UserId[])
+    return () => listed
   }
   if ('segment' in audience) {
-    if (typeof audience.segment !== 'string') return registry.segment(audience.segment)
-    const parsed = parseSegment(audience.segment)
-    if (E.isLeft(parsed)) throw new DispatchError('bad_request', `audience.segment (${parsed.left.rule}): ${parsed.left.message}`)
-    return registry.segment(parsed.right)
+    let segment: Segment
+    if (typeof audience.segment !== 'string') segment = audience.segment
+    else {
+      const parsed = parseSegment(audience.segment)
+      if (E.isLeft(parsed)) throw new DispatchError('bad_request', `audience.segment (${parsed.left.rule}): ${parsed.left.message}`)
+      segment = parsed.right
+    }
+    return async (owners) => new Set(await registry.segmentMembers(segment, owners))
   }
   throw new DispatchError('bad_request', 'audience must be { segment } or { userIds }')
 }
 
+/** Targets examined per membership question: one store query per page of this many. */
+const pageOfTargets = 1024
+
 /**
- * R27, I6: the targets of a send: the registry's targets for `kind` (eligibility overridable),
- * restricted to devices one of whose owners is in the audience, each token once (a token
- * shared by two registrations for an instant, R3, is still one push).
+ * R27: the targets of a send, streamed: the registry's targets for `kind` (eligibility
+ * overridable), restricted to devices one of whose owners is in the audience. The audience is
+ * validated at once (this throws `DispatchError` before any target is read); the stream holds
+ * one page of targets at a time, whatever the audience's size.
+ *
+ * Each token comes once: the store holds a token active on one registration of an app at a
+ * time (I2), and a page is read at one instant. A token that moves to another device while
+ * the send streams can be met twice, once on each side of the move (docs/decisions.md).
  */
-export const audienceTargets = async (
+export const audienceTargets = (
   registry: Registry,
   appId: AppId,
   kind: 'alert' | 'background',
   audience: Audience,
   eligibility: Eligibility | undefined,
-): Promise<Target[]> => {
-  const users = new Set<string>()
-  for await (const user of audienceUsers(registry, audience)) users.add(user)
+): AsyncIterable<Target> => {
+  const members = membersOf(registry, audience)
   const all = registry.targets({ appId, kind, ...(eligibility === undefined ? {} : { eligibility }) })
-  return dedupe(all, (target) => target.owners.some((owner) => users.has(owner)))
+  return filteredInPages(all, async (page) => {
+    const owners = [...new Set(page.flatMap((target) => target.owners))]
+    const inAudience = await members(owners)
+    return page.filter((target) => target.owners.some((owner) => inAudience.has(owner)))
+  })
 }
 
-/**
- * The targets a stream gives that `keep`, each token once, first occurrence kept. Only the
- * targets kept are held: the dispatch needs them all (it counts and retries them).
- */
-export const dedupe = async <T extends { readonly token: Target['token'] }>(
-  targets: Iterable<T> | AsyncIterable<T>,
-  keep: (target: T) => boolean = () => true,
-): Promise<T[]> => {
-  const seen = new Set<string>()
-  const out: T[] = []
-  for await (const target of targets) {
-    if (!keep(target)) continue
-    const key = tokenKey(target.token)
-    if (seen.has(key)) continue
-    seen.add(key)
-    out.push(target)
+/** A stream's items, `keep` deciding a page of `pageOfTargets` at a time, with the source's back-pressure. */
+async function* filteredInPages<T>(items: AsyncIterable<T>, keep: (page: readonly T[]) => Promise<readonly T[]>): AsyncIterable<T> {
+  let page: T[] = []
+  for await (const item of items) {
+    page.push(item)
+    if (page.length < pageOfTargets) continue
+    const kept = await keep(page)
+    page = []
+    yield* kept
   }
-  return out
+  if (page.length > 0) yield* await keep(page)
 }

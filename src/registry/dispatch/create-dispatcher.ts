@@ -11,7 +11,7 @@ import type { ProviderPort } from '../../ports/provider.js'
 import type { Registry } from '../create-registry.js'
 import type { Eligibility } from '../queries.js'
 import type { Audience } from './audience.js'
-import { audienceTargets, dedupe } from './audience.js'
+import { audienceTargets } from './audience.js'
 import type { DispatchReport } from './dispatch-report.js'
 import { DispatchConfigError, DispatchError } from './errors.js'
 import type { DispatchEventName, DispatchEvents } from './events.js'
@@ -197,7 +197,7 @@ export const createDispatcher = (options: DispatcherOptions): Dispatcher => {
   }
 
   const run = <T extends DispatchTarget>(plan: DispatchPlan<T>) =>
-    measureDispatch({ appId: plan.appId, kind: plan.kind, provider: plan.port.provider, targeted: plan.targets.length }, () => runDispatch(deps, plan))
+    measureDispatch({ appId: plan.appId, kind: plan.kind, provider: plan.port.provider }, () => runDispatch(deps, plan))
 
   return {
     send: async (request) => {
@@ -209,7 +209,7 @@ export const createDispatcher = (options: DispatcherOptions): Dispatcher => {
         throw new DispatchError('bad_request', 'expiresAt must be a time in ms since the epoch')
       }
       const appId = request.appId as AppId
-      const targets = await audienceTargets(registry, appId, request.kind, request.audience, request.eligibility)
+      const targets = audienceTargets(registry, appId, request.kind, request.audience, request.eligibility)
       const report = await run({
         dispatchId,
         appId,
@@ -239,7 +239,7 @@ export const createDispatcher = (options: DispatcherOptions): Dispatcher => {
         appId,
         kind: 'background',
         port,
-        targets: await dedupe(idle),
+        targets: idle,
         payload: request.payload ?? {},
         onDead: (target, answer) => {
           const inputs = uninstallInputs(target, answer)

@@ -103,7 +103,8 @@ export class Tally {
     readonly kind: 'alert' | 'background'
     readonly provider: Provider
     readonly targeted: number
-    readonly withheld: boolean
+    /** How the ambiguous outcomes ended (R18): fed back as evidence, or held back. */
+    readonly ambiguous: { readonly suspect: number; readonly withheld: number }
     readonly credentialStop: CredentialStop | null
     readonly received: number
     readonly opened: number
@@ -120,8 +121,8 @@ export class Tally {
       sent: this.sent,
       delivered: o.delivered,
       dead: o.dead,
-      suspect: head.withheld ? 0 : o.ambiguous,
-      withheld: head.withheld ? o.ambiguous : 0,
+      suspect: head.ambiguous.suspect,
+      withheld: head.ambiguous.withheld,
       credentialsRejected: o.credentialsRejected,
       credentialsStopped: o.credentialsStopped,
       payloadRejected: o.payloadRejected,

@@ -13,8 +13,8 @@ export interface DispatchEventBase {
  * and last 4 characters, S2), provider detail text never (it may quote what it was sent).
  */
 export interface DispatchEvents {
-  /** The targets are known; sending begins. */
-  'dispatch.started': [DispatchEventBase & { readonly kind: 'alert' | 'background'; readonly provider: Provider; readonly targeted: number }]
+  /** Sending begins; targets are read as pushes go out, so their number comes with `dispatch.finished`. */
+  'dispatch.started': [DispatchEventBase & { readonly kind: 'alert' | 'background'; readonly provider: Provider }]
   /** A target's final answer, classified by §4 (R15). */
   'dispatch.answer': [
     DispatchEventBase & {

@@ -1,6 +1,6 @@
 import type { AnswerClass } from '../../domain/answer.js'
 import { classifyAnswer } from '../../domain/answer.js'
-import { failedAlike } from '../../domain/dispatch-verdict.js'
+import { ambiguousKeptPerDispatch, failedAlike } from '../../domain/dispatch-verdict.js'
 import type { AppId, DeviceId, DispatchId } from '../../domain/brand.js'
 import type { ApnsEnvironment, ProviderAnswer } from '../../domain/input.js'
 import type { PushToken } from '../../domain/token.js'
@@ -42,13 +42,14 @@ export interface EngineDeps {
   readonly stats: (appId: AppId, dispatchId: DispatchId) => Promise<{ readonly received: number; readonly opened: number } | null>
 }
 
-/** One dispatch, its targets already resolved and deduplicated. */
+/** One dispatch and its targets, streamed (each token once, R27). */
 export interface DispatchPlan<T extends DispatchTarget = DispatchTarget> {
   readonly dispatchId: DispatchId
   readonly appId: AppId
   readonly kind: 'alert' | 'background'
   readonly port: ProviderPort
-  readonly targets: readonly T[]
+  /** Read as fast as pushes are sent: a stream of any size is never held. */
+  readonly targets: Iterable<T> | AsyncIterable<T>
   readonly payload: unknown
   readonly collapseId?: string
   readonly expiresAt?: number
@@ -88,10 +89,24 @@ export const runDispatch = async <T extends DispatchTarget>(deps: EngineDeps, pl
   const tally = new Tally()
   const gate = new CredentialGate()
   const feedback = new Feedback(deps.ingest, deps.feedbackBatchSize)
+  const threshold = deps.alikeThreshold(plan.appId)
+  // R18: ambiguous answers are held back while the dispatch may still turn out to have failed
+  // alike, and fed back at the end unless it did. A delivered or dead answer settles it (not
+  // alike), and so does holding the most a dispatch record names: from there the registry's
+  // own verdict over the dispatch's answers (the same rule) decides, so memory stays bounded.
   const held: { readonly input: unknown; readonly answer: ProviderAnswer }[] = []
+  let holding = true
+  let firstAmbiguous: ProviderAnswer | null = null
+  let fedEarly = 0
   let credentialsAnswered = false
+  const release = async (): Promise<void> => {
+    holding = false
+    const inputs = held.splice(0).map((h) => h.input)
+    fedEarly += inputs.length
+    await feedback.add(...inputs)
+  }
 
-  deps.emit('dispatch.started', { ...base, kind: plan.kind, provider, targeted: plan.targets.length })
+  deps.emit('dispatch.started', { ...base, kind: plan.kind, provider })
 
   const sendOne = async (target: T): Promise<Final> => {
     const push: OutgoingPush = {
@@ -141,7 +156,7 @@ export const runDispatch = async <T extends DispatchTarget>(deps: EngineDeps, pl
     }
   }
 
-  await forEachBounded(plan.targets, deps.concurrency, async (target) => {
+  const targeted = await forEachBounded(plan.targets, deps.concurrency, async (target) => {
     const final = await sendOne(target)
     tally.outcomes[final.outcome]++
     const { answer, verdict } = final
@@ -163,19 +178,29 @@ export const runDispatch = async <T extends DispatchTarget>(deps: EngineDeps, pl
     })
     const input = answerInput(answer)
     if (verdict.class === 'ambiguous') {
+      firstAmbiguous ??= answer
+      if (!holding) {
+        fedEarly++
+        await feedback.add(input)
+        return
+      }
       held.push({ input, answer })
+      if (held.length >= ambiguousKeptPerDispatch) await release()
       return
     }
+    if (holding && (verdict.class === 'delivered' || verdict.class === 'dead')) await release()
     const more = verdict.class === 'dead' && plan.onDead !== undefined ? plan.onDead(target, answer) : []
     await feedback.add(input, ...more)
   })
 
-  const counts = { delivered: tally.outcomes.delivered, dead: tally.outcomes.dead > 0, ambiguous: held.length, credentials: credentialsAnswered }
-  const withheld = failedAlike(counts, deps.alikeThreshold(plan.appId))
+  const counts = { delivered: tally.outcomes.delivered, dead: tally.outcomes.dead > 0, ambiguous: tally.outcomes.ambiguous, credentials: credentialsAnswered }
+  const withheld = failedAlike(counts, threshold)
+  // What the registry makes of the answers fed before the end: it knows no credentials answer
+  // (they change nothing, I10), so only its count rule can hold them back.
+  const fedWithheld = withheld && failedAlike({ ...counts, credentials: false }, threshold)
   let credentialStop: CredentialStop | null = gate.stop
-  const firstHeld = held[0]
-  if (withheld && credentialStop === null && firstHeld !== undefined) {
-    credentialStop = stopOf('ambiguous_alike', firstHeld.answer)
+  if (withheld && credentialStop === null && firstAmbiguous !== null) {
+    credentialStop = stopOf('ambiguous_alike', firstAmbiguous)
     deps.emit('dispatch.credentials_stopped', { ...base, provider, ...credentialStop })
   }
   if (!withheld) await feedback.add(...held.map((h) => h.input))
@@ -187,8 +212,11 @@ export const runDispatch = async <T extends DispatchTarget>(deps: EngineDeps, pl
     appId: plan.appId,
     kind: plan.kind,
     provider,
-    targeted: plan.targets.length,
-    withheld,
+    targeted,
+    ambiguous: {
+      suspect: (withheld ? 0 : held.length) + (fedWithheld ? 0 : fedEarly),
+      withheld: (withheld ? held.length : 0) + (fedWithheld ? fedEarly : 0),
+    },
     credentialStop,
     received: stats?.received ?? 0,
     opened: stats?.opened ?? 0,

@@ -1,4 +1,4 @@
-import type { Dispatcher, DispatcherOptions, PolicyOverrides, ProviderPort } from 'push-registry'
+import type { Dispatcher, DispatcherOptions, PolicyOverrides, ProviderPort, StoragePort } from 'push-registry'
 import { createDispatcher } from 'push-registry'
 import type { Harness } from '../harness.js'
 import { setup } from '../harness.js'
@@ -15,11 +15,13 @@ export const dispatchSetup = (options: {
   readonly providers: Readonly<Record<string, ProviderPort>>
   readonly now?: string
   readonly policy?: Readonly<Record<string, PolicyOverrides>>
+  readonly storage?: StoragePort
   readonly dispatcher?: Partial<Omit<DispatcherOptions, 'registry' | 'providers'>>
 }): DispatchHarness => {
   const harness = setup({
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.policy === undefined ? {} : { policy: options.policy }),
+    ...(options.storage === undefined ? {} : { storage: options.storage }),
   })
   const { waits, sleep } = recordingSleep()
   let next = 0
