@@ -86,6 +86,7 @@ export type {
   UserRecord,
 } from './domain/records.js'
 export { recordId } from './domain/records.js'
+export { recordIdWithin, recordScope } from './domain/record-map.js'
 export type { IndexEntry, RegistrationEntry, UserEntry } from './domain/index-entry.js'
 export { compareRegistrations, indexEntryOf } from './domain/index-entry.js'
 export { canonicalKey } from './domain/order.js'

@@ -20,7 +20,7 @@ import type {
   UserQuery,
   UserRow,
 } from 'push-registry'
-import { indexEntryOf, recordId, registrationMatches, userRowOf } from 'push-registry'
+import { indexEntryOf, recordId, recordIdWithin, recordScope, registrationMatches, userRowOf } from 'push-registry'
 import { createMemoryFeed } from './memory-feed.js'
 import { OwnedIndex } from './owned-index.js'
 
@@ -78,7 +78,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
   const feed = createMemoryFeed()
 
   const find = (key: RecordKey | RegistryRecord): Entry | undefined =>
-    scopeOf(key.kind, scopeName(key), false)?.byId.get(idWithin(key))
+    scopeOf(key.kind, recordScope(key), false)?.byId.get(recordIdWithin(key))
 
   // The index: each record's entry sits on its stored version (so a registration query walks its
   // app's list of registrations and reads entries, never records), and `owned` lists, per user,
@@ -89,28 +89,31 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
 
   const commit = async (writes: readonly RecordWrite[], options: CommitOptions = {}): Promise<CommitOutcome> => {
     const deletes = options.deletes ?? []
-    const conflicts = [
-      ...writes.filter((write) => (find(write.record)?.version ?? 0) !== write.expectedVersion).map((write) => recordId(write.record)),
-      ...deletes.filter((d) => d.expectedVersion === 0 || find(d.key)?.version !== d.expectedVersion).map((d) => recordId(d.key)),
-    ]
+    // Each write's current entry is looked up once, for the version check and for the write.
+    const existing = writes.map((write) => find(write.record))
+    const conflicts: string[] = []
+    writes.forEach((write, i) => {
+      if ((existing[i]?.version ?? 0) !== write.expectedVersion) conflicts.push(recordId(write.record))
+    })
+    for (const d of deletes) if (d.expectedVersion === 0 || find(d.key)?.version !== d.expectedVersion) conflicts.push(recordId(d.key))
     if (conflicts.length > 0) return { ok: false, conflicts }
     for (const { key } of deletes) {
-      const scope = scopeOf(key.kind, scopeName(key), false) as Scope
-      const entry = scope.byId.get(idWithin(key)) as Entry
-      scope.byId.delete(idWithin(key))
+      const scope = scopeOf(key.kind, recordScope(key), false) as Scope
+      const entry = scope.byId.get(recordIdWithin(key)) as Entry
+      scope.byId.delete(recordIdWithin(key))
       scope.members[entry.position] = undefined
       if (key.kind === 'registration') owned.replace(entry.indexed as RegistrationEntry | null, null)
     }
-    for (const write of writes) {
-      const scope = scopeOf(write.record.kind, scopeName(write.record), true) as Scope
-      const id = idWithin(write.record)
-      const existing = scope.byId.get(id)
+    writes.forEach((write, i) => {
+      const scope = scopeOf(write.record.kind, recordScope(write.record), true) as Scope
+      // A delete of this commit may have removed the entry looked up above.
+      const before = deletes.length === 0 ? existing[i] : scope.byId.get(recordIdWithin(write.record))
       const indexed = write.entry === undefined ? indexEntryOf(write.record) : write.entry
-      const entry = new Entry(write.record, write.expectedVersion + 1, existing?.position ?? scope.members.length, indexed)
-      if (write.record.kind === 'registration') owned.replace(existing?.indexed as RegistrationEntry | null | undefined, indexed as RegistrationEntry | null)
-      scope.byId.set(id, entry)
+      const entry = new Entry(write.record, write.expectedVersion + 1, before?.position ?? scope.members.length, indexed)
+      if (write.record.kind === 'registration') owned.replace(before?.indexed as RegistrationEntry | null | undefined, indexed as RegistrationEntry | null)
+      scope.byId.set(recordIdWithin(write.record), entry)
       scope.members[entry.position] = entry
-    }
+    })
     // Forget first: this commit's own changes naming the users stay.
     if (options.forgetChanges !== undefined && options.forgetChanges.length > 0) feed.forget(options.forgetChanges)
     if (options.changes !== undefined) feed.append(options.changes)
@@ -232,49 +235,12 @@ const walk = (scopes: readonly Scope[], after: string | undefined, limit: number
 
 interface Scope {
   readonly name: string
-  readonly byId: Map<string, Entry>
+  readonly byId: Map<string | number, Entry>
   /** In insertion order; `undefined` where a record was deleted. */
   readonly members: (Entry | undefined)[]
 }
 
 const appScoped = (kind: RecordKind): boolean => kind === 'registration' || kind === 'token' || kind === 'dispatch' || kind === 'delivery'
-
-/** The scope of a record within its kind's table: its app, its contact kind, or none. */
-const scopeName = (key: RecordKey | RegistryRecord): string => {
-  switch (key.kind) {
-    case 'registration':
-    case 'token':
-    case 'dispatch':
-    case 'delivery':
-      return key.appId
-    case 'user':
-      return ''
-    case 'contact':
-      return key.contact
-    case 'changelog':
-      return key.userId
-  }
-}
-
-/** The id of a record within its scope: the natural key it already holds. */
-const idWithin = (key: RecordKey | RegistryRecord): string => {
-  switch (key.kind) {
-    case 'registration':
-      return key.deviceId
-    case 'token':
-      return key.key
-    case 'dispatch':
-      return key.dispatchId
-    case 'user':
-      return key.userId
-    case 'contact':
-      return key.value
-    case 'delivery':
-      return `${key.dispatchId}\u0000${key.event}\u0000${key.deviceId}`
-    case 'changelog':
-      return String(key.seq)
-  }
-}
 
 const parseCursor = (cursor: string | undefined): [number, number] => {
   if (cursor === undefined) return [0, 0]

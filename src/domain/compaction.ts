@@ -1,7 +1,7 @@
 import type { Instant } from './brand.js'
 import type { DeviceFact } from './input.js'
 import { isReport } from './input.js'
-import { canonicalKey } from './order.js'
+import { sameCanonical } from './order.js'
 
 /**
  * D14: a registration's horizon. History from the horizon on stays exact in any order; before
@@ -103,11 +103,11 @@ const registersOf = (fact: DeviceFact): string[] => {
  * device that sends thousands of identical sessions keeps `runLength` facts.
  */
 export const collapseAround = (facts: readonly DeviceFact[], index: number): readonly DeviceFact[] => {
-  const key = contentKey(facts[index] as DeviceFact)
+  const fact = facts[index] as DeviceFact
   let first = index
-  while (first > 0 && contentKey(facts[first - 1] as DeviceFact) === key) first--
+  while (first > 0 && sameExceptAt(facts[first - 1] as DeviceFact, fact)) first--
   let last = index
-  while (last < facts.length - 1 && last - first < runLength && contentKey(facts[last + 1] as DeviceFact) === key) last++
+  while (last < facts.length - 1 && last - first < runLength && sameExceptAt(facts[last + 1] as DeviceFact, fact)) last++
   if (last - first < runLength) return facts
   return [...facts.slice(0, first + 1), ...facts.slice(first + 2)]
 }
@@ -115,15 +115,5 @@ export const collapseAround = (facts: readonly DeviceFact[], index: number): rea
 /** D14: the most facts a run of repeats keeps. */
 export const runLength = 6
 
-// Facts are immutable values: their content key is computed once per object.
-const contentKeys = new WeakMap<DeviceFact, string>()
-
-/** A fact's canonical content without its time: equal for the repeats of a run. */
-const contentKey = (fact: DeviceFact): string => {
-  let key = contentKeys.get(fact)
-  if (key === undefined) {
-    key = canonicalKey({ ...fact, at: 0 })
-    contentKeys.set(fact, key)
-  }
-  return key
-}
+/** Whether two facts are repeats of each other: the same content except `at`. */
+const sameExceptAt = (a: DeviceFact, b: DeviceFact): boolean => a.type === b.type && sameCanonical(a, b, 'at')

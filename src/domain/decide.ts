@@ -3,7 +3,7 @@ import { classifyAnswer, deadEvidenceAt } from './answer.js'
 import { normalizeContact } from './contact.js'
 import type { DeviceFact, DeliveryReported, Input, ProviderAnswer, SubscriptionSet, UserAttributes } from './input.js'
 import { isDeviceFact } from './input.js'
-import { canonicalKey, compareInputs, emptyList, insertSorted } from './order.js'
+import { compareInputs, emptyList, insertSorted, sameCanonical } from './order.js'
 import type { DispatchEvidence } from './dispatch-verdict.js'
 import { verdictChanges, withDispatchAnswer } from './dispatch-verdict.js'
 import type { App } from './app.js'
@@ -104,15 +104,18 @@ const deviceFactNeeds = (read: Reads, fact: DeviceFact, catalog: Catalog): Recor
 
 /** A token's record, the registrations that claimed it, and the dispatches its quarantine reads. */
 const tokenNeeds = (read: Reads, appId: AppId, key: TokenKey): RecordKey[] => {
-  const keys = evidenceNeeds(read, appId, key)
-  for (const claim of read.token(appId, key)?.claims ?? emptyList) keys.push(registrationKey(appId, claim.deviceId))
+  const record = read.token(appId, key)
+  const keys = evidenceKeys(appId, key, record)
+  for (const claim of record?.claims ?? emptyList) keys.push(registrationKey(appId, claim.deviceId))
   return keys
 }
 
 /** A token's record and the dispatches its quarantine reads (D6). */
-const evidenceNeeds = (read: Reads, appId: AppId, key: TokenKey): RecordKey[] => {
+const evidenceNeeds = (read: Reads, appId: AppId, key: TokenKey): RecordKey[] => evidenceKeys(appId, key, read.token(appId, key))
+
+const evidenceKeys = (appId: AppId, key: TokenKey, record: TokenRecord | undefined): RecordKey[] => {
   const keys: RecordKey[] = [tokenRecordKey(appId, key)]
-  for (const answer of read.token(appId, key)?.ambiguous ?? emptyList) {
+  for (const answer of record?.ambiguous ?? emptyList) {
     if (answer.dispatchId !== null) keys.push(dispatchKey(appId, answer.dispatchId))
   }
   return keys
@@ -304,7 +307,7 @@ const reprojectHolders = (
  * Content equality, whatever the key order: a store may hand records back with their keys
  * reordered (PostgreSQL's jsonb does), and that must not look like a change.
  */
-const sameContent = (a: unknown, b: unknown): boolean => a === b || canonicalKey(a) === canonicalKey(b)
+const sameContent = (a: unknown, b: unknown): boolean => sameCanonical(a, b)
 
 /**
  * D2, R12: every user seen on the registration lists it, and holds exactly the opt-ins the

@@ -45,6 +45,37 @@ export const canonicalKey = (value: unknown): string => {
 }
 
 /**
+ * Whether two values have the same canonical JSON (`canonicalKey(a) === canonicalKey(b)`),
+ * without building it: keys in any order, keys holding `undefined` ignored, `undefined` in an
+ * array the same as `null`. `except` names a top-level key left out of the comparison.
+ */
+export const sameCanonical = (a: unknown, b: unknown, except?: string): boolean => {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return jsonNull(a) && jsonNull(b)
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!sameCanonical(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
+  const x = a as Record<string, unknown>
+  const y = b as Record<string, unknown>
+  let fields = 0
+  for (const k in x) {
+    const v = x[k]
+    if (k === except || v === undefined) continue
+    fields++
+    const w = y[k]
+    if (w === undefined || !sameCanonical(v, w)) return false
+  }
+  for (const k in y) if (k !== except && y[k] !== undefined) fields--
+  return fields === 0
+}
+
+/** What JSON writes as `null`: `null` itself, `undefined` (in an array, or alone), non-finite numbers. */
+const jsonNull = (v: unknown): boolean => v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))
+
+/**
  * Inserts `item` into an array kept sorted by `compare`, returning the same array when an equal
  * item is already there: folding duplicates is a no-op (I9).
  */

@@ -4,7 +4,7 @@ import type { ChangelogEntry } from './changelog.js'
 import type { DeviceFact } from './input.js'
 import { canonicalKey } from './order.js'
 import type { AppPolicy } from './policy.js'
-import type { FoldContext, Folded } from './registration-fold.js'
+import type { Folded } from './registration-fold.js'
 import { currentTokenKey, foldRegistration } from './registration-fold.js'
 import type { RegistrationRecord, RegistrationView } from './records.js'
 import type { TokenKey } from './token.js'
@@ -12,16 +12,6 @@ import type { Reads } from './world.js'
 
 /** What a fold needs of a registration besides its facts. */
 export type RegistrationShell = Pick<RegistrationRecord, 'appId' | 'deviceId' | 'horizon' | 'settledOptIns'>
-
-const contextOf = (record: RegistrationShell, app: App, policy: AppPolicy, read: Reads): Omit<FoldContext, 'tokens'> => ({
-  appId: record.appId,
-  deviceId: record.deviceId,
-  platform: app.platform,
-  policy,
-  dispatch: (dispatchId) => read.dispatch(record.appId, dispatchId),
-  ...(record.horizon === undefined ? {} : { horizon: record.horizon }),
-  ...(record.settledOptIns === undefined ? {} : { settledOptIns: record.settledOptIns }),
-})
 
 /**
  * The fold of a registration with the evidence of one token only (`key`; `null`: none;
@@ -39,11 +29,20 @@ export const foldEvidence = (
   read: Reads,
   now?: Instant,
 ): Folded =>
+  // One literal (absent optional fields as `undefined`): this runs for every input of a device.
   foldRegistration(facts, {
-    ...contextOf(record, app, policy, read),
-    tokens: (k) => (key === 'every' || k === key ? read.token(record.appId, k) : undefined),
-    ...(now === undefined ? {} : { now }),
+    appId: record.appId,
+    deviceId: record.deviceId,
+    platform: app.platform,
+    policy,
+    dispatch: (dispatchId) => read.dispatch(record.appId, dispatchId),
+    tokens: key === null ? noTokens : (k) => (key === 'every' || k === key ? read.token(record.appId, k) : undefined),
+    now,
+    horizon: record.horizon,
+    settledOptIns: record.settledOptIns,
   })
+
+const noTokens = (): undefined => undefined
 
 /** The view of a registration: its fold with the evidence of its current token (see {@link foldEvidence}). */
 export const projectRegistration = (

@@ -404,6 +404,8 @@ const viewOf = (s: FoldState, facts: readonly DeviceFact[], folded: readonly Opt
 
 /** The latest opt-in per user of both lists, sorted by user (R12). */
 export const mergeOptIns = (a: readonly OptIn[], b: readonly OptIn[]): OptIn[] => {
+  // Most registrations hold no opt-in, or one.
+  if (a.length + b.length <= 1) return a.length === 1 ? [...a] : [...b]
   const latest = new Map<UserId, Instant>()
   for (const o of [...a, ...b]) {
     const previous = latest.get(o.userId)

@@ -13,7 +13,7 @@ import type {
   TokenRecord,
   UserRecord,
 } from './records.js'
-import { recordId } from './records.js'
+import { RecordMap } from './record-map.js'
 import type { TokenKey } from './token.js'
 
 /** The apps the registry serves and their policies (R4, R5, R10, R12, R19). */
@@ -27,29 +27,45 @@ export interface World {
   readonly get: (key: RecordKey) => RegistryRecord | undefined
 }
 
-/** Typed reads over a `World`. */
-export const reads = (world: World) => ({
-  registration: (appId: AppId, deviceId: DeviceId) =>
-    world.get({ kind: 'registration', appId, deviceId }) as RegistrationRecord | undefined,
-  token: (appId: AppId, key: TokenKey) => world.get({ kind: 'token', appId, key }) as TokenRecord | undefined,
-  user: (userId: UserId) => world.get({ kind: 'user', userId }) as UserRecord | undefined,
-  dispatch: (appId: AppId, dispatchId: DispatchId) =>
-    world.get({ kind: 'dispatch', appId, dispatchId }) as DispatchRecord | undefined,
-  contact: (contact: ContactKind, value: string) =>
-    world.get({ kind: 'contact', contact, value }) as ContactRecord | undefined,
-  deliveryMark: (appId: AppId, dispatchId: DispatchId, deviceId: DeviceId, event: DeliveryEvent) =>
-    world.get({ kind: 'delivery', appId, dispatchId, deviceId, event }) as DeliveryMarkRecord | undefined,
-})
+/**
+ * Typed reads over a `World`. A class rather than an object of closures: transitions ask for
+ * typed reads dozens of times per input, and an instance is one small allocation.
+ */
+class TypedReads {
+  constructor(private readonly world: World) {}
+  registration(appId: AppId, deviceId: DeviceId): RegistrationRecord | undefined {
+    return this.world.get({ kind: 'registration', appId, deviceId }) as RegistrationRecord | undefined
+  }
+  token(appId: AppId, key: TokenKey): TokenRecord | undefined {
+    return this.world.get({ kind: 'token', appId, key }) as TokenRecord | undefined
+  }
+  user(userId: UserId): UserRecord | undefined {
+    return this.world.get({ kind: 'user', userId }) as UserRecord | undefined
+  }
+  dispatch(appId: AppId, dispatchId: DispatchId): DispatchRecord | undefined {
+    return this.world.get({ kind: 'dispatch', appId, dispatchId }) as DispatchRecord | undefined
+  }
+  contact(contact: ContactKind, value: string): ContactRecord | undefined {
+    return this.world.get({ kind: 'contact', contact, value }) as ContactRecord | undefined
+  }
+  deliveryMark(appId: AppId, dispatchId: DispatchId, deviceId: DeviceId, event: DeliveryEvent): DeliveryMarkRecord | undefined {
+    return this.world.get({ kind: 'delivery', appId, dispatchId, deviceId, event }) as DeliveryMarkRecord | undefined
+  }
+}
 
-export type Reads = ReturnType<typeof reads>
+/** Typed reads over a `World`. */
+export type Reads = Pick<TypedReads, 'registration' | 'token' | 'user' | 'dispatch' | 'contact' | 'deliveryMark'>
+
+/** Typed reads over a `World`. */
+export const reads = (world: World): Reads => new TypedReads(world)
 
 /** A world seen through the writes of a transition in progress. */
 export class Overlay implements World {
-  private readonly writes = new Map<string, RegistryRecord>()
+  private readonly writes = new RecordMap<RegistryRecord>()
   constructor(private readonly base: World) {}
-  readonly get = (key: RecordKey): RegistryRecord | undefined => this.writes.get(recordId(key)) ?? this.base.get(key)
+  readonly get = (key: RecordKey): RegistryRecord | undefined => this.writes.get(key) ?? this.base.get(key)
   put(record: RegistryRecord): void {
-    this.writes.set(recordId(record), record)
+    this.writes.set(record, record)
   }
   written(): RegistryRecord[] {
     return [...this.writes.values()]

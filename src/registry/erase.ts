@@ -87,7 +87,7 @@ const commitErasing = async (
   extra: { readonly deletes?: readonly RecordDelete[]; readonly events?: readonly PendingEvent[]; readonly forget?: boolean } = {},
 ): Promise<boolean> => {
   const writes: RecordWrite[] = ws.writes()
-  const events = [...withoutUser(eventsOf((id) => ws.original(id), ws.changed()), userId), ...(extra.events ?? [])]
+  const events = [...withoutUser(eventsOf((record) => ws.original(record), ws.changed()), userId), ...(extra.events ?? [])]
   const outcome = await deps.storage.commit(writes, {
     ...(extra.deletes === undefined ? {} : { deletes: extra.deletes }),
     ...(events.length === 0 ? {} : { changes: draftsOf(events, deps.now()) }),

@@ -2,7 +2,6 @@ import type { AppId, DeviceId, Instant, UserId } from '../domain/brand.js'
 import type { Capability } from '../domain/capability.js'
 import type { SubscriptionState } from '../domain/input.js'
 import type { EndReason, RegistrationRecord, RegistrationView, RegistryRecord, UserRecord } from '../domain/records.js'
-import { recordId } from '../domain/records.js'
 import { subscriptionOf } from '../domain/subscription.js'
 import { redact } from '../domain/token.js'
 import type { Issue } from '../codecs/issue.js'
@@ -56,12 +55,12 @@ const liveKey = (view: RegistrationView | undefined): string | null =>
  * still announces exactly the change it made.
  */
 export const eventsOf = (
-  original: (id: string) => RegistryRecord | undefined,
+  original: (record: RegistryRecord) => RegistryRecord | undefined,
   written: readonly RegistryRecord[],
 ): PendingEvent[] => {
   const events: PendingEvent[] = []
   for (const record of written) {
-    const before = original(recordId(record))
+    const before = original(record)
     if (record.kind === 'registration') {
       registrationEvents(before as RegistrationRecord | undefined, record, events)
       optInEvents(before as RegistrationRecord | undefined, record, events)

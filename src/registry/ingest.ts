@@ -185,7 +185,7 @@ const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<{ re
   if (writes.length === 0) return { outcome: 'applied', late }
   // The changes go into the feed in the same commit as the records (durable, at least once,
   // seen by every instance); listeners of this registry get the same events once it applied.
-  const events = eventsOf((id) => ws.original(id), ws.changed())
+  const events = eventsOf((record) => ws.original(record), ws.changed())
   const outcome = await deps.storage.commit(writes, events.length === 0 ? undefined : { changes: draftsOf(events, deps.now()) })
   if (!outcome.ok) return { outcome: 'refused' in outcome ? outcome.refused : 'conflict', late }
   deps.committed(events)

@@ -1,7 +1,7 @@
 import type { RegistrationEntry } from '../domain/index-entry.js'
 import { indexEntryOf } from '../domain/index-entry.js'
 import type { RecordKey, RegistryRecord } from '../domain/records.js'
-import { recordId } from '../domain/records.js'
+import { RecordMap } from '../domain/record-map.js'
 import type { World } from '../domain/world.js'
 import type { IndexPage, RegistrationQuery, UserQuery, UserRow } from '../ports/index-queries.js'
 import type {
@@ -86,43 +86,51 @@ export type GuardedStorage = ReturnType<typeof guardedStorage>
  * pure transitions see; nothing reaches the store until `writes()` is committed.
  */
 export class WorkingSet implements World {
-  private readonly loaded = new Map<string, StoredRecord | undefined>()
-  private readonly staged = new Map<string, RegistryRecord>()
+  private readonly loaded = new RecordMap<StoredRecord | undefined>()
+  private readonly staged = new RecordMap<RegistryRecord>()
+  /** What `get` answers: the staged record, else the loaded one (one look-up instead of two). */
+  private readonly current = new RecordMap<RegistryRecord | undefined>()
 
-  readonly get = (key: RecordKey): RegistryRecord | undefined => {
-    const id = recordId(key)
-    return this.staged.get(id) ?? this.loaded.get(id)?.record
-  }
+  readonly get = (key: RecordKey): RegistryRecord | undefined => this.current.get(key)
 
   missing(keys: readonly RecordKey[]): RecordKey[] {
-    const seen = new Set<string>()
-    return keys.filter((key) => {
-      const id = recordId(key)
-      if (this.loaded.has(id) || seen.has(id)) return false
-      seen.add(id)
-      return true
-    })
+    let out: RecordKey[] | undefined
+    let seen: RecordMap<true> | undefined
+    for (const key of keys) {
+      if (this.loaded.has(key) || seen?.has(key) === true) continue
+      ;(seen ??= new RecordMap()).set(key, true)
+      ;(out ??= []).push(key)
+    }
+    return out ?? []
   }
 
   async load(storage: GuardedStorage, keys: readonly RecordKey[]): Promise<void> {
     const wanted = this.missing(keys)
     if (wanted.length === 0) return
     const found = await storage.read(wanted)
-    wanted.forEach((key, i) => this.loaded.set(recordId(key), found[i]))
+    wanted.forEach((key, i) => {
+      const stored = found[i]
+      this.loaded.set(key, stored)
+      if (!this.staged.has(key)) this.current.set(key, stored?.record)
+    })
   }
 
   /** Takes a record another read (a scan) already answered, as if this set had read it. */
   seed(stored: StoredRecord): void {
-    this.loaded.set(recordId(stored.record), stored)
+    this.loaded.set(stored.record, stored)
+    if (!this.staged.has(stored.record)) this.current.set(stored.record, stored.record)
   }
 
   stage(records: readonly RegistryRecord[]): void {
-    for (const record of records) this.staged.set(recordId(record), record)
+    for (const record of records) {
+      this.staged.set(record, record)
+      this.current.set(record, record)
+    }
   }
 
   /** The record as it was read, before this unit of work. */
-  original(id: string): RegistryRecord | undefined {
-    return this.loaded.get(id)?.record
+  original(key: RecordKey | RegistryRecord): RegistryRecord | undefined {
+    return this.loaded.get(key)?.record
   }
 
   changed(): RegistryRecord[] {
@@ -131,6 +139,6 @@ export class WorkingSet implements World {
 
   writes(): RecordWrite[] {
     // The index entry travels with its record, so the store commits both at once.
-    return [...this.staged].map(([id, record]) => ({ record, expectedVersion: this.loaded.get(id)?.version ?? 0, entry: indexEntryOf(record) }))
+    return this.staged.values().map((record) => ({ record, expectedVersion: this.loaded.get(record)?.version ?? 0, entry: indexEntryOf(record) }))
   }
 }

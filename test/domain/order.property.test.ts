@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Input } from 'push-registry'
-import { canonicalKey, compareInputs } from '../../src/domain/order.js'
+import { canonicalKey, compareInputs, sameCanonical } from '../../src/domain/order.js'
 import { inputArb, numRuns } from './arbitraries.js'
 
 /** The same input with its keys in reverse order: same content, another object. */
@@ -49,6 +49,32 @@ describe('compareInputs is a total order (R20)', () => {
       fc.property(inputArb, inputArb, (a, b) => {
         fc.pre(a.at !== b.at)
         expect(sign(compareInputs(a, b))).toBe(a.at < b.at ? -1 : 1)
+      }),
+      { numRuns },
+    )
+  })
+})
+
+describe('sameCanonical is canonical-JSON equality without building it', () => {
+  /** JSON-like values with the awkward parts canonical JSON treats specially: undefined, null, non-finite numbers, key order. */
+  const valueArb = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.constantFrom(null, undefined, 0, -0, 1, NaN, Infinity, '', 'a', '1', true, false),
+      fc.array(tie('value'), { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom('a', 'b', 'at', 'c'), tie('value'), { maxKeys: 3 }),
+    ),
+  })).value
+  /** The same value rebuilt with keys in reverse order at every depth. */
+  const rebuilt = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(rebuilt) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, rebuilt(x)])) : v
+  const withoutAt = (v: unknown): unknown => (v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...v, at: undefined } : v)
+
+  it('R20: agrees with comparing canonicalKey, with and without a key left out', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.tuple(valueArb, valueArb), valueArb.map((a) => [a, rebuilt(a)] as const), inputArb.map((a) => [a, reordered(a)] as const), fc.tuple(inputArb, inputArb)), ([a, b]) => {
+        expect(sameCanonical(a, b)).toBe(canonicalKey(a) === canonicalKey(b))
+        expect(sameCanonical(a, b, 'at')).toBe(canonicalKey(withoutAt(a)) === canonicalKey(withoutAt(b)))
       }),
       { numRuns },
     )

@@ -1,0 +1,99 @@
+import type { RecordKey, RegistryRecord } from './records.js'
+
+/**
+ * Values by record key, in first-insertion order (as a `Map` keeps them), looked up by the
+ * strings the key already holds rather than by a composite `recordId`: building that id costs a
+ * concatenation and a fresh hash per look-up, and an input's transition looks records up dozens
+ * of times. A string's hash is computed once and kept by the engine, so a look-up by an input's
+ * own device id or token is two hash probes and no allocation.
+ */
+export class RecordMap<V> {
+  /** Per kind, per scope (app, contact kind, user), per id within the scope: the value's slot. */
+  private readonly slots = new Map<string, Map<string, Map<string | number, number>>>()
+  private readonly keyList: (RecordKey | RegistryRecord)[] = []
+  private readonly valueList: V[] = []
+
+  get size(): number {
+    return this.valueList.length
+  }
+
+  get(key: RecordKey | RegistryRecord): V | undefined {
+    const slot = this.slotOf(key)
+    return slot === undefined ? undefined : this.valueList[slot]
+  }
+
+  has(key: RecordKey | RegistryRecord): boolean {
+    return this.slotOf(key) !== undefined
+  }
+
+  set(key: RecordKey | RegistryRecord, value: V): void {
+    const scope = recordScope(key)
+    const id = recordIdWithin(key)
+    let scopes = this.slots.get(key.kind)
+    if (scopes === undefined) this.slots.set(key.kind, (scopes = new Map()))
+    let ids = scopes.get(scope)
+    if (ids === undefined) scopes.set(scope, (ids = new Map()))
+    const slot = ids.get(id)
+    if (slot !== undefined) {
+      this.valueList[slot] = value
+      return
+    }
+    ids.set(id, this.valueList.length)
+    this.keyList.push(key)
+    this.valueList.push(value)
+  }
+
+  /** The values, in the order their keys were first set. */
+  values(): readonly V[] {
+    return this.valueList
+  }
+
+  /** The keys, in the order they were first set (as given: a key or the record itself). */
+  keys(): readonly (RecordKey | RegistryRecord)[] {
+    return this.keyList
+  }
+
+  private slotOf(key: RecordKey | RegistryRecord): number | undefined {
+    return this.slots.get(key.kind)?.get(recordScope(key))?.get(recordIdWithin(key))
+  }
+}
+
+/**
+ * A key's scope: the app, contact kind or user it belongs to (a string the key holds). With
+ * {@link recordIdWithin}, what names a record without a composite id (stores may key by both).
+ */
+export const recordScope = (key: RecordKey | RegistryRecord): string => {
+  switch (key.kind) {
+    case 'registration':
+    case 'token':
+    case 'dispatch':
+    case 'delivery':
+      return key.appId
+    case 'user':
+      return ''
+    case 'contact':
+      return key.contact
+    case 'changelog':
+      return key.userId
+  }
+}
+
+/** A key's id within its scope ({@link recordScope}): a string (or number) the key holds, composite only for delivery marks. */
+export const recordIdWithin = (key: RecordKey | RegistryRecord): string | number => {
+  switch (key.kind) {
+    case 'registration':
+      return key.deviceId
+    case 'token':
+      return key.key
+    case 'user':
+      return key.userId
+    case 'dispatch':
+      return key.dispatchId
+    case 'contact':
+      return key.value
+    case 'delivery':
+      return `${key.dispatchId}\u0000${key.event}\u0000${key.deviceId}`
+    case 'changelog':
+      return key.seq
+  }
+}
