@@ -14,6 +14,11 @@ export { profileToJson } from './registry/profile-json.js'
 export type { ProfileJson } from './registry/profile-json.js'
 export type { ChangeName, ChangesOptions, RegistryChange } from './registry/change-feed.js'
 export type { EraseReport } from './registry/erase.js'
+export type { DispatchHealth, TokenHealth, TokenHealthOptions } from './registry/token-health.js'
+export type { SendRecord, SendRecordReport } from './registry/record-send.js'
+export { scanHealthQueries } from './registry/scan-health-queries.js'
+export type { HealthQueries } from './registry/scan-health-queries.js'
+export { bandOf, compareRecentDispatches, groupOf } from './registry/health-semantics.js'
 export { collect } from './registry/query-stream.js'
 export { scanIndexQueries } from './registry/scan-index-queries.js'
 export type { IndexQueries } from './registry/scan-index-queries.js'
@@ -72,7 +77,9 @@ export type {
   DeliveryEvent,
   DeliveryMarkRecord,
   DispatchRecord,
+  DispatchSends,
   EndReason,
+  SendCounts,
   OptIn,
   RecordKey,
   RecordKind,
@@ -88,6 +95,10 @@ export type {
 export { recordId } from './domain/records.js'
 export { recordIdWithin, recordScope } from './domain/record-map.js'
 export type { IndexEntry, RegistrationEntry, UserEntry } from './domain/index-entry.js'
+export type { CountableChange, CountedGroup, DailyEvent, DailyIncrement, DailyPoint, HealthCells, HealthStatus, RegistrationHealth } from './domain/token-health.js'
+export { dailyIncrementsOf, dayOf, healthCapabilities, healthStatuses } from './domain/token-health.js'
+export type { SendSummary } from './domain/dispatch-sends.js'
+export { sendRunsKept } from './domain/dispatch-sends.js'
 export { compareRegistrations, indexEntryOf } from './domain/index-entry.js'
 export { canonicalKey } from './domain/order.js'
 export type { Segment } from './domain/segment.js'
@@ -122,4 +133,14 @@ export type {
   StoredRecord,
 } from './ports/storage.js'
 export type { ActiveFilter, IndexPage, RegistrationQuery, UserQuery, UserRow } from './ports/index-queries.js'
+export type {
+  DailyCount,
+  DailyCountDraft,
+  DailyCountQuery,
+  RecentDispatchQuery,
+  RegistrationCount,
+  RegistrationCountQuery,
+  SummarisedDispatch,
+} from './ports/health-queries.js'
+export { dailyCountDays } from './ports/health-queries.js'
 export type { OutgoingPush, ProviderPort, ProviderReply } from './ports/provider.js'

@@ -1,4 +1,11 @@
 import type {
+  DailyCount,
+  DailyCountQuery,
+  DispatchRecord,
+  RecentDispatchQuery,
+  RegistrationCount,
+  RegistrationCountQuery,
+  SummarisedDispatch,
   ChangesRequest,
   CommitOptions,
   CommitOutcome,
@@ -23,6 +30,9 @@ import type {
 import { indexEntryOf, recordId, recordIdWithin, recordScope, registrationMatches, userRowOf } from 'push-registry'
 import { createMemoryFeed } from './memory-feed.js'
 import { OwnedIndex } from './owned-index.js'
+import { DailyCounts } from './daily-counts.js'
+import { RecentDispatches } from './recent-dispatches.js'
+import { RegistrationCounts } from './registration-counts.js'
 
 /** Options of {@link createMemoryStorage}. None yet; the object keeps room for them. */
 export type MemoryStorageOptions = Record<string, never>
@@ -84,6 +94,12 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
   // app's list of registrations and reads entries, never records), and `owned` lists, per user,
   // the registration entries naming them among their owners (what a user query joins).
   const owned = new OwnedIndex()
+  // The overview's counters, kept with every commit (never a walk of the entries per question):
+  // registrations by app, status, capability and sorted `reportedAt`; daily invalidations and
+  // quarantines; each app's summarised dispatches, latest first.
+  const registrationCounts = new RegistrationCounts()
+  const dailyCounts = new DailyCounts()
+  const recent = new RecentDispatches()
 
   const read = async (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> => keys.map(find)
 
@@ -102,7 +118,11 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
       const entry = scope.byId.get(recordIdWithin(key)) as Entry
       scope.byId.delete(recordIdWithin(key))
       scope.members[entry.position] = undefined
-      if (key.kind === 'registration') owned.replace(entry.indexed as RegistrationEntry | null, null)
+      if (key.kind === 'registration') {
+        owned.replace(entry.indexed as RegistrationEntry | null, null)
+        registrationCounts.replace(entry.indexed as RegistrationEntry | null, null)
+      }
+      if (key.kind === 'dispatch') recent.replace(entry.record as DispatchRecord, undefined)
     }
     writes.forEach((write, i) => {
       const scope = scopeOf(write.record.kind, recordScope(write.record), true) as Scope
@@ -110,13 +130,18 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
       const before = deletes.length === 0 ? existing[i] : scope.byId.get(recordIdWithin(write.record))
       const indexed = write.entry === undefined ? indexEntryOf(write.record) : write.entry
       const entry = new Entry(write.record, write.expectedVersion + 1, before?.position ?? scope.members.length, indexed)
-      if (write.record.kind === 'registration') owned.replace(before?.indexed as RegistrationEntry | null | undefined, indexed as RegistrationEntry | null)
+      if (write.record.kind === 'registration') {
+        owned.replace(before?.indexed as RegistrationEntry | null | undefined, indexed as RegistrationEntry | null)
+        registrationCounts.replace(before?.indexed as RegistrationEntry | null | undefined, indexed as RegistrationEntry | null)
+      }
+      if (write.record.kind === 'dispatch') recent.replace(before?.record as DispatchRecord | undefined, write.record)
       scope.byId.set(recordIdWithin(write.record), entry)
       scope.members[entry.position] = entry
     })
     // Forget first: this commit's own changes naming the users stay.
     if (options.forgetChanges !== undefined && options.forgetChanges.length > 0) feed.forget(options.forgetChanges)
     if (options.changes !== undefined) feed.append(options.changes)
+    if (options.counts !== undefined) dailyCounts.add(options.counts)
     return { ok: true }
   }
 
@@ -180,6 +205,9 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     pruneChanges: async ({ before }) => feed.prune(before),
     queryRegistrations,
     queryUsers,
+    countRegistrations: async (query: RegistrationCountQuery): Promise<readonly RegistrationCount[]> => registrationCounts.count(query.appId, query.bounds),
+    readDailyCounts: async (query: DailyCountQuery): Promise<readonly DailyCount[]> => dailyCounts.read(query),
+    recentDispatches: async (query: RecentDispatchQuery): Promise<readonly SummarisedDispatch[]> => recent.recent(query.appId, query.limit),
     close: async () => undefined,
   }
 }

@@ -442,7 +442,8 @@ const applyDispatchEvidence = (
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
-const emptyDispatch = (appId: AppId, dispatchId: DispatchId): DispatchRecord => ({
+/** A dispatch record nothing was recorded on yet (D6). */
+export const emptyDispatch = (appId: AppId, dispatchId: DispatchId): DispatchRecord => ({
   kind: 'dispatch',
   appId,
   dispatchId,

@@ -178,6 +178,39 @@ export interface DispatchRecord {
   readonly received: number
   /** Devices that reported it opened, each counted once. */
   readonly opened: number
+  /** What the dispatcher's sends under this id reported when they ended; absent: none did. */
+  readonly sends?: DispatchSends
+}
+
+/** What the dispatcher reports of a send, provider side. */
+export interface SendCounts {
+  /** Distinct tokens addressed. */
+  readonly targeted: number
+  /** Targets handed to the provider. */
+  readonly sent: number
+  /** Accepted by the provider. */
+  readonly delivered: number
+  /** Answered `dead` (R16, R17). */
+  readonly dead: number
+  /** Answered `ambiguous` and quarantined (R18, D6). */
+  readonly suspect: number
+}
+
+/**
+ * The provider-side statistics of a dispatch, summed over the dispatcher's sends that used its
+ * id (usually one). Each send is counted once: its run id is kept among the latest
+ * `sendRunsKept`, and a summary whose run id is there already changes nothing (a retried
+ * write). Bounded whatever the audience or the number of sends (D14).
+ */
+export interface DispatchSends extends SendCounts {
+  /** Sends counted. */
+  readonly runs: number
+  /** The run ids of the latest counted sends, oldest first, at most `sendRunsKept`. */
+  readonly recent: readonly string[]
+  readonly kind: 'alert' | 'background'
+  /** When the first counted send started and the latest ended (the dispatcher's clock). */
+  readonly firstAt: Instant
+  readonly lastAt: Instant
 }
 
 /**

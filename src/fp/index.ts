@@ -58,6 +58,8 @@ export const toTaskEither = (registry: Registry): RegistryTE => ({
   lookup: lift(registry.lookup),
   changelog: lift(registry.changelog),
   dispatchStats: lift(registry.dispatchStats),
+  tokenHealth: lift(registry.tokenHealth),
+  recordSend: lift(registry.recordSend),
   pruneChanges: lift(registry.pruneChanges),
   erase: lift(registry.erase),
   close: lift(registry.close),

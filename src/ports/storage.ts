@@ -1,6 +1,15 @@
 import type { AppId, UserId } from '../domain/brand.js'
 import type { IndexEntry, RegistrationEntry } from '../domain/index-entry.js'
 import type { RecordKey, RecordKind, RegistryRecord } from '../domain/records.js'
+import type {
+  DailyCount,
+  DailyCountDraft,
+  DailyCountQuery,
+  RecentDispatchQuery,
+  RegistrationCount,
+  RegistrationCountQuery,
+  SummarisedDispatch,
+} from './health-queries.js'
 import type { IndexPage, RegistrationQuery, UserQuery, UserRow } from './index-queries.js'
 
 /** A record as stored, with the version its last write gave it (1 for the first). */
@@ -51,6 +60,11 @@ export interface CommitOptions {
   readonly changes?: readonly ChangeDraft[]
   /** Users whose changes already in the feed are removed (erasure); this commit's own stay. */
   readonly forgetChanges?: readonly UserId[]
+  /**
+   * Daily counters to increment (invalidations and quarantines, derived from `changes`), in
+   * the same atomic step. A store with `readDailyCounts` must apply them; one without ignores them.
+   */
+  readonly counts?: readonly DailyCountDraft[]
 }
 
 /** Where to read the feed from: after a cursor (absent: from the oldest change kept), at most `limit` changes. */
@@ -160,6 +174,19 @@ export interface StorageCapabilities {
  *     hold fewer, even none, before the last (a store may stop at a page of candidates).
  *   - Times are compared as given: the registry turns the query's `now` into `reportedSince`
  *     (R19, D7), so a store never needs a clock.
+ * - Token-health queries (optional; `scanHealthQueries(store)` answers them from `scan` and
+ *   `readChanges` for a store without them, at the cost of a scan), for the operator page's
+ *   overview. A store that has them answers from data it keeps up to date on every commit:
+ *   - `countRegistrations({ appId, bounds })` counts the app's registration entries by token
+ *     status, capability (of active tokens) and band of `reportedAt` between `bounds`
+ *     (`RegistrationCount`), as the entries stand after the last commit.
+ *   - `readDailyCounts({ appId, fromDay, toDay })` answers the app's daily counters of those
+ *     days, each the sum of the `counts` of every applied commit (a commit that applies
+ *     nothing counts nothing), in any order, none with count 0. Counters do not depend on the
+ *     feed: pruning and forgetting changes leave them. A store keeps at least the last
+ *     `dailyCountDays` days before the newest day it was given for the app, and may drop older ones.
+ *   - `recentDispatches({ appId, limit })` answers the app's dispatch records that have
+ *     `sends`, latest `sends.lastAt` first (equal times: greater dispatch id first), at most `limit`.
  * - A store may enforce domain invariants itself (the PostgreSQL adapter refuses two active
  *   registrations of one token in one app, I2). A commit that breaks one because of a
  *   concurrent writer is reported as a conflict; one that breaks it on its own is a defect of
@@ -192,6 +219,12 @@ export interface StoragePort {
   readonly queryRegistrations?: (query: RegistrationQuery) => Promise<IndexPage<RegistrationEntry>>
   /** Users, each with the registrations they own, a page at a time (see the contract above). */
   readonly queryUsers?: (query: UserQuery) => Promise<IndexPage<UserRow>>
+  /** One app's registration entries counted by status, capability and `reportedAt` band (see above). */
+  readonly countRegistrations?: (query: RegistrationCountQuery) => Promise<readonly RegistrationCount[]>
+  /** One app's daily counters of some days (see above); a store that has it applies `CommitOptions.counts`. */
+  readonly readDailyCounts?: (query: DailyCountQuery) => Promise<readonly DailyCount[]>
+  /** One app's most recent dispatches that have a send summary (see above). */
+  readonly recentDispatches?: (query: RecentDispatchQuery) => Promise<readonly SummarisedDispatch[]>
   /** Releases connections and handles; the store is not used afterwards. */
   readonly close: () => Promise<void>
 }

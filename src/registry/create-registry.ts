@@ -27,6 +27,10 @@ import * as q from './queries.js'
 import { decodeRetention, Retention } from './retention.js'
 import { measureIngest, measureQuery, measureStream, recordTokenEvents } from './telemetry.js'
 import { guardedStorage } from './store.js'
+import type { SendRecord, SendRecordReport } from './record-send.js'
+import { recordSend } from './record-send.js'
+import type { TokenHealth, TokenHealthOptions } from './token-health.js'
+import { tokenHealth } from './token-health.js'
 
 /** An app as the host configures it: plain strings, checked by `createRegistry`. */
 export type AppConfig = Omit<App, 'appId'> & { readonly appId: string }
@@ -96,6 +100,19 @@ export interface Registry {
   readonly changelog: (userId: string, scope?: ReadScope) => Promise<ChangelogEntry[]>
   /** The SDK's received / opened counts of one dispatch (`delivery_reported`), or `null` if unknown. */
   readonly dispatchStats: (query: { readonly appId: string; readonly dispatchId: string }) => Promise<DispatchStats | null>
+  /**
+   * One app's token health now: registrations by status and capability (R19, D7), invalidations
+   * and quarantines per day by reason, and the latest dispatches with their statistics; `null`
+   * for an app the registry does not serve. Answered from the store's counters (see
+   * docs/architecture.md), not from a scan, on a store that keeps them.
+   */
+  readonly tokenHealth: (appId: string, options?: TokenHealthOptions) => Promise<TokenHealth | null>
+  /**
+   * Adds one send's provider-side counts (targeted, sent, delivered, dead, quarantined) to its
+   * dispatch record; the dispatcher calls it when a send ends. The same `runId` counts once.
+   * A summary that cannot be recorded is refused with issues (S3) and changes nothing.
+   */
+  readonly recordSend: (send: SendRecord) => Promise<SendRecordReport>
   /** R14, R19: live tokens of an app last reported before `seenBefore` (ms since the epoch), streamed. */
   readonly idleTargets: (query: { readonly appId: string; readonly seenBefore: number }) => AsyncIterable<IdleTarget>
   /**
@@ -201,6 +218,8 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     lookup: (query) => measureQuery('lookup', () => q.lookup(deps, query)),
     changelog: (userId, scope) => measureQuery('changelog', () => q.changelog(deps, userId as UserId, scope)),
     dispatchStats: ({ appId, dispatchId }) => measureQuery('dispatchStats', () => q.dispatchStats(deps, appId as AppId, dispatchId as DispatchId)),
+    tokenHealth: (appId, healthOptions) => measureQuery('tokenHealth', () => tokenHealth(deps, appId as AppId, healthOptions)),
+    recordSend: (send) => recordSend({ storage, catalog, maxAttempts: ingestDeps.maxAttempts }, send),
     idleTargets: ({ appId, seenBefore }) => measureStream('idleTargets', q.idleTargets(deps, appId as AppId, seenBefore as Instant)),
     changes: (changeOptions) => readChanges(storage, bell, changeOptions),
     erase: async (userId) => {

@@ -11,7 +11,7 @@ export class StorageError extends Error {
   /** Whether `value` is an error of this class, made by the ES module or the CommonJS build alike (`instanceof` is not). */
   static readonly is = brandErrorClass<StorageError>(this, 'StorageError')
   constructor(
-    readonly method: 'read' | 'commit' | 'scan' | 'readChanges' | 'pruneChanges' | 'queryRegistrations' | 'queryUsers' | 'close',
+    readonly method: 'read' | 'commit' | 'scan' | 'readChanges' | 'pruneChanges' | 'queryRegistrations' | 'queryUsers' | 'countRegistrations' | 'readDailyCounts' | 'recentDispatches' | 'close',
     cause: unknown,
   ) {
     super(`storage port ${method}() failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })

@@ -17,6 +17,9 @@ import type {
 } from '../ports/storage.js'
 import { StorageError } from './errors.js'
 import { scanIndexQueries } from './scan-index-queries.js'
+import { scanHealthQueries } from './scan-health-queries.js'
+import { dailyIncrementsOf } from '../domain/token-health.js'
+import type { DailyCountQuery, RecentDispatchQuery, RegistrationCountQuery } from '../ports/health-queries.js'
 import { recordCommit } from './telemetry.js'
 
 /**
@@ -35,6 +38,10 @@ export const guardedStorage = (port: StoragePort) => {
   const fallback = scanIndexQueries(port)
   const queryRegistrations = port.queryRegistrations?.bind(port) ?? fallback.queryRegistrations
   const queryUsers = port.queryUsers?.bind(port) ?? fallback.queryUsers
+  const health = scanHealthQueries(port)
+  const countRegistrations = port.countRegistrations?.bind(port) ?? health.countRegistrations
+  const readDailyCounts = port.readDailyCounts?.bind(port) ?? health.readDailyCounts
+  const recentDispatches = port.recentDispatches?.bind(port) ?? health.recentDispatches
   return {
     capabilities: port.capabilities,
     read: (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> =>
@@ -47,7 +54,7 @@ export const guardedStorage = (port: StoragePort) => {
       }),
     commit: (writes: readonly RecordWrite[], options?: CommitOptions): Promise<CommitOutcome> =>
       call('commit', async () => {
-        const outcome = await (options === undefined ? port.commit(writes) : port.commit(writes, options))
+        const outcome = await (options === undefined ? port.commit(writes) : port.commit(writes, withCounts(options)))
         if (!isOutcome(outcome)) throw new Error('commit answered neither ok, nor conflicts, nor refused')
         recordCommit(outcome.ok ? 'applied' : 'refused' in outcome ? 'refused' : 'conflict', options?.changes)
         return outcome
@@ -65,8 +72,21 @@ export const guardedStorage = (port: StoragePort) => {
     queryRegistrations: (query: RegistrationQuery): Promise<IndexPage<RegistrationEntry>> =>
       call('queryRegistrations', () => queryRegistrations(query)),
     queryUsers: (query: UserQuery): Promise<IndexPage<UserRow>> => call('queryUsers', () => queryUsers(query)),
+    countRegistrations: (query: RegistrationCountQuery) => call('countRegistrations', () => countRegistrations(query)),
+    readDailyCounts: (query: DailyCountQuery) => call('readDailyCounts', () => readDailyCounts(query)),
+    recentDispatches: (query: RecentDispatchQuery) => call('recentDispatches', () => recentDispatches(query)),
     close: (): Promise<void> => call('close', () => port.close()),
   }
+}
+
+/**
+ * The commit's daily counters, derived from its changes: the one place they are computed, so
+ * every commit that appends an invalidation or a quarantine (ingest, erasure) counts it in the
+ * same atomic step.
+ */
+const withCounts = (options: CommitOptions): CommitOptions => {
+  const counts = options.changes === undefined ? [] : dailyIncrementsOf(options.changes)
+  return counts.length === 0 ? options : { ...options, counts }
 }
 
 /** A commit's answer as the port defines it; anything else is a broken adapter. */

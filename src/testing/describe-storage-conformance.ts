@@ -4,6 +4,7 @@ import { describeChangeFeedProperties } from './change-feed-properties.js'
 import { describeContract } from './contract-tests.js'
 import { describeDeleteContract } from './delete-contract.js'
 import { describeErasureProperties } from './erasure-properties.js'
+import { describeHealthQueries } from './health-queries.js'
 import { describeIndexQueries } from './index-queries.js'
 import { describeProperties } from './invariant-properties.js'
 import { describeModel } from './model-run.js'
@@ -15,8 +16,8 @@ import { runSettings } from './options.js'
  * tests against fresh stores from `options.create`.
  *
  * - `contract`: examples of every `StoragePort` method, per the contract in the port's TSDoc
- *   (deletions, the change feed and the index queries included; the index queries are answered
- *   by the registry's scan fallback when the adapter has none).
+ *   (deletions, the change feed, the index queries and the token-health queries included; the
+ *   queries are answered by the registry's scan fallbacks when the adapter has none).
  * - `properties`: the invariants I1–I11 as fast-check properties over random inputs ingested
  *   by a registry on the adapter (200 runs each by default), and the index queries' answers
  *   equal to a scan and fold of the same records.
@@ -53,12 +54,14 @@ export const describeStorageConformance = (options: ConformanceOptions): void =>
       describeDeleteContract(options)
       describeChangeFeedContract(options)
       describeIndexQueries(options, settings.properties, 'examples')
+      describeHealthQueries(options, settings.properties, 'examples')
     })
     group('properties', () => {
       describeProperties(options, settings.properties)
       describeChangeFeedProperties(options, settings.properties)
       describeErasureProperties(options, settings.properties)
       describeIndexQueries(options, settings.properties, 'property')
+      describeHealthQueries(options, settings.properties, 'property')
     })
     group('model', () => describeModel(options, settings.model))
   })

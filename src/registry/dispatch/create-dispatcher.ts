@@ -169,6 +169,8 @@ export const createDispatcher = (options: DispatcherOptions): Dispatcher => {
       }
     },
     stats: (appId, dispatchId) => registry.dispatchStats({ appId, dispatchId }),
+    recordSend: (send) => registry.recordSend(send),
+    newRunId: randomUUID,
   }
 
   const reports = new Map<string, DispatchReport | UninstallReport>()

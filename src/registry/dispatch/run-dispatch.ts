@@ -8,6 +8,7 @@ import { redact } from '../../domain/token.js'
 import type { Clock } from '../../ports/clock.js'
 import type { OutgoingPush, ProviderPort, ProviderReply } from '../../ports/provider.js'
 import type { IngestReport } from '../ingest.js'
+import type { SendRecord } from '../record-send.js'
 import { answerInput, cleanReply, domainAnswer, loggableReason } from './answer-input.js'
 import { CredentialGate } from './credential-stop.js'
 import type { CredentialStop, DispatchReport, Outcome } from './dispatch-report.js'
@@ -40,6 +41,10 @@ export interface EngineDeps {
   readonly ingest: (inputs: unknown[]) => Promise<IngestReport>
   readonly emit: <K extends DispatchEventName>(name: K, payload: DispatchEvents[K][0]) => void
   readonly stats: (appId: AppId, dispatchId: DispatchId) => Promise<{ readonly received: number; readonly opened: number } | null>
+  /** Writes a finished send's counts into its dispatch record (the overview's statistics). */
+  readonly recordSend: (send: SendRecord) => Promise<unknown>
+  /** Names one run of a dispatch, so that its counts are recorded once. */
+  readonly newRunId: () => string
 }
 
 /** One dispatch and its targets, streamed (each token once, R27). */
@@ -206,6 +211,24 @@ export const runDispatch = async <T extends DispatchTarget>(deps: EngineDeps, pl
   if (!withheld) await feedback.add(...held.map((h) => h.input))
   await feedback.flush()
   tally.feedbackRejected = feedback.rejected
+  const finishedAt = deps.clock.now()
+  const ambiguous = {
+    suspect: (withheld ? 0 : held.length) + (fedWithheld ? 0 : fedEarly),
+    withheld: (withheld ? held.length : 0) + (fedWithheld ? fedEarly : 0),
+  }
+  await deps.recordSend({
+    appId: plan.appId,
+    dispatchId: plan.dispatchId,
+    runId: deps.newRunId(),
+    kind: plan.kind,
+    targeted,
+    sent: tally.sent,
+    delivered: tally.outcomes.delivered,
+    dead: tally.outcomes.dead,
+    suspect: ambiguous.suspect,
+    startedAt,
+    finishedAt,
+  })
   const stats = await deps.stats(plan.appId, plan.dispatchId)
   const report = tally.report({
     dispatchId: plan.dispatchId,
@@ -213,15 +236,12 @@ export const runDispatch = async <T extends DispatchTarget>(deps: EngineDeps, pl
     kind: plan.kind,
     provider,
     targeted,
-    ambiguous: {
-      suspect: (withheld ? 0 : held.length) + (fedWithheld ? 0 : fedEarly),
-      withheld: (withheld ? held.length : 0) + (fedWithheld ? fedEarly : 0),
-    },
+    ambiguous,
     credentialStop,
     received: stats?.received ?? 0,
     opened: stats?.opened ?? 0,
     startedAt,
-    finishedAt: deps.clock.now(),
+    finishedAt,
   })
   deps.emit('dispatch.finished', report)
   return report
