@@ -88,7 +88,10 @@ const deviceFactNeeds = (read: Reads, fact: DeviceFact, catalog: Catalog): Recor
   const existing = read.registration(fact.appId, fact.deviceId)
   const facts = insertSorted(existing?.facts ?? [], fact, compareInputs)
   const reported = 'token' in fact && fact.token !== undefined ? tokenKey(fact.token) : null
-  if (reported !== null) keys.push(...tokenNeeds(read, fact.appId, reported), ...holderUsers(read, fact.appId, reported, fact.at))
+  if (reported !== null) {
+    const record = read.token(fact.appId, reported)
+    keys.push(...tokenKeys(fact.appId, reported, record), ...holderUsersOf(read, fact.appId, record, fact.at))
+  }
   const current = currentTokenKey(facts)
   if (current !== null && current !== reported) keys.push(...tokenNeeds(read, fact.appId, current))
   // D14: settling the window's changelog reads the evidence of every token it reported; only
@@ -103,8 +106,9 @@ const deviceFactNeeds = (read: Reads, fact: DeviceFact, catalog: Catalog): Recor
 }
 
 /** A token's record, the registrations that claimed it, and the dispatches its quarantine reads. */
-const tokenNeeds = (read: Reads, appId: AppId, key: TokenKey): RecordKey[] => {
-  const record = read.token(appId, key)
+const tokenNeeds = (read: Reads, appId: AppId, key: TokenKey): RecordKey[] => tokenKeys(appId, key, read.token(appId, key))
+
+const tokenKeys = (appId: AppId, key: TokenKey, record: TokenRecord | undefined): RecordKey[] => {
   const keys = evidenceKeys(appId, key, record)
   for (const claim of record?.claims ?? emptyList) keys.push(registrationKey(appId, claim.deviceId))
   return keys
@@ -125,9 +129,11 @@ const evidenceKeys = (appId: AppId, key: TokenKey, record: TokenRecord | undefin
  * D14: evidence at `at` before a holder's horizon appends the changelog entries it adds there,
  * to the users seen on that holder: they are read too.
  */
-const holderUsers = (read: Reads, appId: AppId, key: TokenKey, at: Instant): RecordKey[] => {
+const holderUsers = (read: Reads, appId: AppId, key: TokenKey, at: Instant): RecordKey[] => holderUsersOf(read, appId, read.token(appId, key), at)
+
+const holderUsersOf = (read: Reads, appId: AppId, record: TokenRecord | undefined, at: Instant): RecordKey[] => {
   const keys: RecordKey[] = []
-  for (const claim of read.token(appId, key)?.claims ?? emptyList) {
+  for (const claim of record?.claims ?? emptyList) {
     const holder = read.registration(appId, claim.deviceId)
     if (holder?.horizon !== undefined && at < holder.horizon) for (const userId of holder.view.seenUsers) keys.push(userKey(userId))
   }

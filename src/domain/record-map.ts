@@ -8,8 +8,8 @@ import type { RecordKey, RegistryRecord } from './records.js'
  * own device id or token is two hash probes and no allocation.
  */
 export class RecordMap<V> {
-  /** Per kind, per scope (app, contact kind, user), per id within the scope: the value's slot. */
-  private readonly slots = new Map<string, Map<string, Map<string | number, number>>>()
+  /** Per kind (by {@link kindIndex}), per scope (app, contact kind, user), per id within the scope: the value's slot. */
+  private readonly slots: (Map<string, Map<string | number, number>> | undefined)[] = []
   private readonly keyList: (RecordKey | RegistryRecord)[] = []
   private readonly valueList: V[] = []
 
@@ -27,10 +27,11 @@ export class RecordMap<V> {
   }
 
   set(key: RecordKey | RegistryRecord, value: V): void {
+    const kind = kindIndex(key)
     const scope = recordScope(key)
     const id = recordIdWithin(key)
-    let scopes = this.slots.get(key.kind)
-    if (scopes === undefined) this.slots.set(key.kind, (scopes = new Map()))
+    let scopes = this.slots[kind]
+    if (scopes === undefined) this.slots[kind] = scopes = new Map()
     let ids = scopes.get(scope)
     if (ids === undefined) scopes.set(scope, (ids = new Map()))
     const slot = ids.get(id)
@@ -54,7 +55,28 @@ export class RecordMap<V> {
   }
 
   private slotOf(key: RecordKey | RegistryRecord): number | undefined {
-    return this.slots.get(key.kind)?.get(recordScope(key))?.get(recordIdWithin(key))
+    const scopes = this.slots[kindIndex(key)]
+    return scopes === undefined ? undefined : scopes.get(recordScope(key))?.get(recordIdWithin(key))
+  }
+}
+
+/** A small number per kind: the first level of a {@link RecordMap} is an array, not a map. */
+const kindIndex = (key: RecordKey | RegistryRecord): number => {
+  switch (key.kind) {
+    case 'registration':
+      return 0
+    case 'token':
+      return 1
+    case 'user':
+      return 2
+    case 'dispatch':
+      return 3
+    case 'contact':
+      return 4
+    case 'delivery':
+      return 5
+    case 'changelog':
+      return 6
   }
 }
 

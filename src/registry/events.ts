@@ -76,6 +76,8 @@ export const eventsOf = (
 
 /** R12, D3: the opt-ins a registration attributes that appeared, moved in time or went away. */
 const optInEvents = (before: RegistrationRecord | undefined, after: RegistrationRecord, events: PendingEvent[]): void => {
+  // Most registrations attribute no opt-in, before or after.
+  if (after.view.optIns.length === 0 && (before === undefined || before.view.optIns.length === 0)) return
   const was = new Map((before?.view.optIns ?? []).map((o) => [o.userId, o.at]))
   const is = new Map(after.view.optIns.map((o) => [o.userId, o.at]))
   for (const userId of new Set([...was.keys(), ...is.keys()])) {

@@ -106,18 +106,21 @@ export type GuardedStorage = ReturnType<typeof guardedStorage>
  * pure transitions see; nothing reaches the store until `writes()` is committed.
  */
 export class WorkingSet implements World {
-  private readonly loaded = new RecordMap<StoredRecord | undefined>()
-  private readonly staged = new RecordMap<RegistryRecord>()
-  /** What `get` answers: the staged record, else the loaded one (one look-up instead of two). */
-  private readonly current = new RecordMap<RegistryRecord | undefined>()
+  /** One slot per record this unit read or staged: a look-up finds both (the hot path of every transition). */
+  private readonly slots = new RecordMap<Slot>()
+  /** The slots of staged records, in the order they were first staged. */
+  private readonly stagedSlots: Slot[] = []
 
-  readonly get = (key: RecordKey): RegistryRecord | undefined => this.current.get(key)
+  readonly get = (key: RecordKey): RegistryRecord | undefined => {
+    const slot = this.slots.get(key)
+    return slot === undefined ? undefined : (slot.staged ?? slot.stored?.record)
+  }
 
   missing(keys: readonly RecordKey[]): RecordKey[] {
     let out: RecordKey[] | undefined
     let seen: RecordMap<true> | undefined
     for (const key of keys) {
-      if (this.loaded.has(key) || seen?.has(key) === true) continue
+      if (this.slots.get(key)?.loaded === true || seen?.has(key) === true) continue
       ;(seen ??= new RecordMap()).set(key, true)
       ;(out ??= []).push(key)
     }
@@ -128,37 +131,55 @@ export class WorkingSet implements World {
     const wanted = this.missing(keys)
     if (wanted.length === 0) return
     const found = await storage.read(wanted)
-    wanted.forEach((key, i) => {
-      const stored = found[i]
-      this.loaded.set(key, stored)
-      if (!this.staged.has(key)) this.current.set(key, stored?.record)
-    })
+    wanted.forEach((key, i) => this.loaded(key, found[i]))
   }
 
   /** Takes a record another read (a scan) already answered, as if this set had read it. */
   seed(stored: StoredRecord): void {
-    this.loaded.set(stored.record, stored)
-    if (!this.staged.has(stored.record)) this.current.set(stored.record, stored.record)
+    this.loaded(stored.record, stored)
   }
 
   stage(records: readonly RegistryRecord[]): void {
     for (const record of records) {
-      this.staged.set(record, record)
-      this.current.set(record, record)
+      const slot = this.slotOf(record)
+      if (slot.staged === undefined) this.stagedSlots.push(slot)
+      slot.staged = record
     }
   }
 
   /** The record as it was read, before this unit of work. */
   original(key: RecordKey | RegistryRecord): RegistryRecord | undefined {
-    return this.loaded.get(key)?.record
+    return this.slots.get(key)?.stored?.record
   }
 
   changed(): RegistryRecord[] {
-    return [...this.staged.values()]
+    return this.stagedSlots.map((slot) => slot.staged as RegistryRecord)
   }
 
   writes(): RecordWrite[] {
     // The index entry travels with its record, so the store commits both at once.
-    return this.staged.values().map((record) => ({ record, expectedVersion: this.loaded.get(record)?.version ?? 0, entry: indexEntryOf(record) }))
+    return this.stagedSlots.map((slot) => {
+      const record = slot.staged as RegistryRecord
+      return { record, expectedVersion: slot.stored?.version ?? 0, entry: indexEntryOf(record) }
+    })
   }
+
+  private loaded(key: RecordKey | RegistryRecord, stored: StoredRecord | undefined): void {
+    const slot = this.slotOf(key)
+    slot.loaded = true
+    slot.stored = stored
+  }
+
+  private slotOf(key: RecordKey | RegistryRecord): Slot {
+    let slot = this.slots.get(key)
+    if (slot === undefined) this.slots.set(key, (slot = { loaded: false, stored: undefined, staged: undefined }))
+    return slot
+  }
+}
+
+/** What a working set knows of one record: whether it was read, as what, and what is staged for it. */
+interface Slot {
+  loaded: boolean
+  stored: StoredRecord | undefined
+  staged: RegistryRecord | undefined
 }
