@@ -1,58 +1,34 @@
-import { existsSync, mkdirSync } from 'node:fs'
-import { once } from 'node:events'
-import { createServer } from 'node:http'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { join, resolve } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { chromium } from 'playwright-core'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redact } from 'push-registry'
+import { artifacts, ci, executablePath, hasChromium, openBrowser } from './browser.js'
 import { iphoneToken, iphoneTokenAfterReinstall, kimEmail, storyTokens } from './charlie-and-kim-story.js'
 import type { UiSetup } from './support.js'
 import { operator, operatorSecret, storySetup } from './support.js'
 
 /**
- * The profile page in a real browser: Debian's Chromium driven by playwright-core. `.ci/run`
- * installs Chromium, so under CI=true a missing binary fails the run instead of skipping.
+ * The profile page in a real browser: Debian's Chromium driven by playwright-core (see
+ * `browser.ts`: under CI=true a missing binary fails the run instead of skipping).
  */
-const executablePath = '/usr/bin/chromium'
-const hasChromium = existsSync(executablePath)
-const ci = process.env['CI'] === 'true'
-const artifacts = resolve(import.meta.dirname, '../../test-artifacts')
-
 if (!hasChromium && !ci) console.warn(`test/ui/profile-page.browser.test.ts skipped: ${executablePath} is missing (apt-get install chromium; CI installs it)`)
 
 describe.skipIf(!hasChromium && !ci)('the profile page in Chromium', () => {
   let setup: UiSetup
-  let server: Server
-  let browser: Browser
+  let browser: Awaited<ReturnType<typeof openBrowser>>
   let page: Page
   let base = ''
-  const problems: string[] = []
+  let problems: string[] = []
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`CI=true but ${executablePath} is missing: .ci/run should have installed Debian's chromium`)
     setup = await storySetup()
-    server = createServer(setup.handler.node)
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
-    page = await browser.newPage({ viewport: { width: 1100, height: 900 } })
-    // A style or form the CSP blocks shows up as a console error: the page must need none.
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().includes('favicon')) problems.push(message.text())
-    })
-    page.on('pageerror', (error) => problems.push(error.message))
+    browser = await openBrowser(setup.handler)
+    ;({ page, base, problems } = browser)
   })
 
   afterAll(async () => {
     await browser?.close()
-    if (server?.listening) {
-      server.close()
-      await once(server, 'close')
-    }
     await setup?.registry.close()
   })
 

@@ -44,6 +44,34 @@ ol.timeline time { color: var(--muted); font-variant-numeric: tabular-nums; marg
 .kind { font-weight: 600; }
 code { font: .9em ui-monospace, SFMono-Regular, Menlo, monospace; background: var(--bg); padding: 0 .25rem; border-radius: 3px; }
 .muted { color: var(--muted); }
+h3 { font-size: .92rem; margin: 1.1rem 0 .4rem; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
+section.health h2 .muted { font-weight: 400; font-size: .9rem; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.zero { color: #b3bac6; }
+td.total { font-weight: 600; }
+tfoot th, tfoot td { border-bottom: 0; border-top: 2px solid var(--line); font-weight: 600; }
+table.dispatches { font-size: .9rem; }
+table.dispatches th, table.dispatches td { padding: .35rem .4rem; }
+table.dispatches td.num, table.dispatches time { white-space: nowrap; }
+table.dispatches th { vertical-align: bottom; }
+table.dispatches code { overflow-wrap: anywhere; }
+table.dispatches td:first-child { min-width: 9.5rem; }
+.kind-tag { font-size: .78rem; padding: 0 .35rem; border-radius: 4px; background: #e7ecf7; color: var(--muted); white-space: nowrap; }
+svg.chart { display: block; width: 100%; height: auto; max-height: 15rem; }
+svg.chart .grid { stroke: var(--line); stroke-width: 1; }
+svg.chart .axis { fill: var(--muted); font-size: 11px; }
+svg.chart .slot { fill: transparent; }
+svg.chart g:hover .slot { fill: #eef2f9; }
+ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; margin: .3rem 0 0; padding: 0; font-size: .88rem; color: var(--muted); }
+ul.legend strong { color: var(--ink); }
+.swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; margin-right: .35rem; vertical-align: -.05rem; }
+.s-dead { fill: #c0392b; background: #c0392b; }
+.s-uninstalled { fill: #e67e22; background: #e67e22; }
+.s-moved { fill: #8e44ad; background: #8e44ad; }
+.s-revoked { fill: #2980b9; background: #2980b9; }
+.s-erased { fill: #7f8c8d; background: #7f8c8d; }
+.s-quarantined { fill: #d4ac0d; background: #d4ac0d; }
+.s-other { fill: #34495e; background: #34495e; }
 `
 
 /** The `style-src` source that admits {@link stylesheet} and nothing else. */

@@ -3,6 +3,7 @@ import { ContentionError, StorageError } from 'push-registry'
 import type { Route, RouteContext } from '../routes.js'
 import { setSubscription } from '../routes.js'
 import { readCookies, sessionCookie, setCookie, signInCookie } from './cookies.js'
+import { homePage } from './home-page.js'
 import { htmlResponse, redirect } from './html-response.js'
 import type { Chrome } from './layout.js'
 import { messagePage } from './message-page.js'
@@ -101,7 +102,11 @@ export const uiRoutes = (deps: UiDeps): readonly Route[] => {
     return (await asId()) ?? (await registry.lookup({ phone: query }))
   }
 
-  const home: Handler = signedIn(async (_, session) => htmlResponse(200, searchPage(chromeOf(session), null)))
+  const home: Handler = signedIn(async (_, session) => {
+    // One overview per app, each three store queries answered from the store's counters.
+    const overviews = await Promise.all(registry.apps.map((app) => registry.tokenHealth(app.appId)))
+    return htmlResponse(200, homePage(chromeOf(session), overviews.flatMap((o) => (o === null ? [] : [o])), appName))
+  })
 
   return [
     { label: '/ui', pattern: /^\/ui\/?$/, auth: false, methods: { GET: guarded(home) } },
