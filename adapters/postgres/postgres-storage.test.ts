@@ -2,7 +2,6 @@ import type { AppId, DeviceId, Instant, RegistrationRecord, StoragePort, TokenKe
 import { recordId } from 'push-registry'
 import type { SqlDriver } from 'push-registry/postgres'
 import { createPostgresStorage, migrate, pgDriver, pgliteDriver } from 'push-registry/postgres'
-import type { Migration } from './migrations.js'
 import { migrations } from './migrations.js'
 import { describeStorageConformance } from 'push-registry/testing'
 import { randomBytes } from 'node:crypto'
@@ -14,6 +13,7 @@ import {
   freshSchema,
   openStore,
   reopenStore,
+  schemaBefore,
   serverUrl,
   sharedDriver,
   sharedPglite,
@@ -142,15 +142,7 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
       const s = `"${schema}"`
       try {
         // The schema as `migrate` made it before 003 existed.
-        const before: readonly Migration[] = migrations.filter((m) => m.version < '003')
-        await driver.transaction(async (tx) => {
-          await tx.query(`CREATE SCHEMA ${s}`)
-          await tx.query(`CREATE TABLE ${s}.schema_migrations (version text PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
-          for (const migration of before) {
-            for (const statement of migration.statements(s)) await tx.query(statement)
-            await tx.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name])
-          }
-        })
+        await schemaBefore(driver, schema, '003')
         const insert = (record: RegistrationRecord) =>
           driver.query(`INSERT INTO ${s}.records (kind, scope, id, version, record) VALUES ('registration', $1, $2, 1, $3::jsonb)`, [
             record.appId,

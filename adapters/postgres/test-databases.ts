@@ -4,7 +4,8 @@ import type { StoragePort } from 'push-registry'
 import { createPostgresStorage } from './postgres-storage.js'
 import { pgDriver } from './pg-driver.js'
 import { pgliteDriver } from './pglite-driver.js'
-import type { SqlDriver } from './sql-driver.js'
+import { migrations } from './migrations.js'
+import type { SqlDriver, SqlExecutor } from './sql-driver.js'
 
 /**
  * Test support, not shipped: fresh stores on one embedded PGlite and on the real server of
@@ -88,4 +89,21 @@ export const disposeStore = async (store: StoragePort): Promise<void> => {
   schemas.delete(store)
   const driver = await sharedDriver(found.where === 'pglite' ? 'pglite' : 'server')
   await driver.query(`DROP SCHEMA IF EXISTS "${found.schema}" CASCADE`)
+}
+
+/**
+ * A schema as `migrate` left it when only the migrations before `version` existed: an older
+ * release's database, for upgrade tests. `fill` runs in the same transaction.
+ */
+export const schemaBefore = async (driver: SqlDriver, schema: string, version: string, fill?: (tx: SqlExecutor) => Promise<void>): Promise<void> => {
+  const s = `"${schema}"`
+  await driver.transaction(async (tx) => {
+    await tx.query(`CREATE SCHEMA ${s}`)
+    await tx.query(`CREATE TABLE ${s}.schema_migrations (version text PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+    for (const migration of migrations.filter((m) => m.version < version)) {
+      for (const statement of migration.statements(s)) await tx.query(statement)
+      await tx.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name])
+    }
+    await fill?.(tx)
+  })
 }

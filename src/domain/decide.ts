@@ -26,6 +26,8 @@ import type {
 } from './records.js'
 import { deliveryMarkKey, dispatchKey, registrationKey, tokenRecordKey, userKey } from './records.js'
 import { laterStamp } from './subscription.js'
+import type { ReleaseDispatchRecord } from './release-001.js'
+import { currentDispatch, isReleaseDispatch, releaseDispatchMarks } from './release-001.js'
 import type { TokenKey } from './token.js'
 import { tokenKey } from './token.js'
 import type { Catalog, Reads, World } from './world.js'
@@ -437,6 +439,7 @@ const applyDispatchEvidence = (
 ): void => {
   const { appId, dispatchId } = answer
   const read = reads(tx)
+  rewriteReleaseDispatch(tx, appId, dispatchId)
   const existing = read.dispatch(appId, dispatchId)
   const dispatch = existing ?? emptyDispatch(appId, dispatchId)
   const updated = withDispatchAnswer(dispatch, key, evidence)
@@ -447,6 +450,17 @@ const applyDispatchEvidence = (
 }
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * A dispatch record release 001 wrote is rewritten in today's shape, with a mark per device it
+ * listed, before anything changes it: its lists are what keeps those devices counted once.
+ */
+const rewriteReleaseDispatch = (tx: Overlay, appId: AppId, dispatchId: DispatchId): void => {
+  const stored = tx.get(dispatchKey(appId, dispatchId)) as DispatchRecord | ReleaseDispatchRecord | undefined
+  if (stored === undefined || !isReleaseDispatch(stored)) return
+  for (const mark of releaseDispatchMarks(stored)) tx.put(mark)
+  tx.put(currentDispatch(stored))
+}
 
 /** A dispatch record nothing was recorded on yet (D6). */
 export const emptyDispatch = (appId: AppId, dispatchId: DispatchId): DispatchRecord => ({
@@ -466,6 +480,7 @@ export const emptyDispatch = (appId: AppId, dispatchId: DispatchId): DispatchRec
  */
 const applyDelivery = (tx: Overlay, input: DeliveryReported): void => {
   const read = reads(tx)
+  rewriteReleaseDispatch(tx, input.appId, input.dispatchId)
   if (read.deliveryMark(input.appId, input.dispatchId, input.deviceId, input.event) !== undefined) return
   const dispatch = read.dispatch(input.appId, input.dispatchId) ?? emptyDispatch(input.appId, input.dispatchId)
   const { appId, dispatchId, deviceId, event } = input

@@ -14,6 +14,8 @@ import type {
   UserRecord,
 } from './records.js'
 import { RecordMap } from './record-map.js'
+import type { ReleaseDispatchRecord } from './release-001.js'
+import { currentDispatch } from './release-001.js'
 import type { TokenKey } from './token.js'
 
 /** The apps the registry serves and their policies (R4, R5, R10, R12, R19). */
@@ -42,8 +44,10 @@ class TypedReads {
   user(userId: UserId): UserRecord | undefined {
     return this.world.get({ kind: 'user', userId }) as UserRecord | undefined
   }
+  /** In today's shape, whatever release wrote it (`release-001.ts`). */
   dispatch(appId: AppId, dispatchId: DispatchId): DispatchRecord | undefined {
-    return this.world.get({ kind: 'dispatch', appId, dispatchId }) as DispatchRecord | undefined
+    const stored = this.world.get({ kind: 'dispatch', appId, dispatchId }) as DispatchRecord | ReleaseDispatchRecord | undefined
+    return stored === undefined ? undefined : currentDispatch(stored)
   }
   contact(contact: ContactKind, value: string): ContactRecord | undefined {
     return this.world.get({ kind: 'contact', contact, value }) as ContactRecord | undefined

@@ -11,6 +11,7 @@ import type { ApnsEnvironment, SubscriptionState } from '../domain/input.js'
 import type { ActiveToken, PushRegisteredFor } from '../domain/liveness.js'
 import { expiresAt, isLiveAt, isStaleAt, pushRegisteredFor } from '../domain/liveness.js'
 import { registrationChangelog } from '../domain/project.js'
+import { currentDispatch } from '../domain/release-001.js'
 import { reportedTokenKeys } from '../domain/registration-fold.js'
 import { mayReceiveAlerts, subscriptionOf } from '../domain/subscription.js'
 import type { PushToken } from '../domain/token.js'
@@ -507,7 +508,7 @@ export interface DispatchStats {
 export const dispatchStats = async (deps: QueryDeps, appId: AppId, dispatchId: DispatchId): Promise<DispatchStats | null> => {
   const [stored] = await deps.storage.read([dispatchKey(appId, dispatchId)])
   if (stored === undefined) return null
-  const record = stored.record as DispatchRecord
+  const record = currentDispatch(stored.record as DispatchRecord)
   return { appId, dispatchId, received: record.received, opened: record.opened }
 }
 

@@ -6,6 +6,8 @@ import type { SendSummary } from '../domain/dispatch-sends.js'
 import { withSend } from '../domain/dispatch-sends.js'
 import type { DispatchRecord } from '../domain/records.js'
 import { dispatchKey } from '../domain/records.js'
+import type { ReleaseDispatchRecord } from '../domain/release-001.js'
+import { currentDispatch, isReleaseDispatch, releaseDispatchMarks } from '../domain/release-001.js'
 import type { Catalog } from '../domain/world.js'
 import { ContentionError } from './errors.js'
 import type { GuardedStorage } from './store.js'
@@ -76,10 +78,16 @@ export const recordSend = async (
   }
   for (let attempt = 0; attempt < deps.maxAttempts; attempt++) {
     const [stored] = await deps.storage.read([key])
-    const record = (stored?.record as DispatchRecord | undefined) ?? emptyDispatch(send.appId as AppId, send.dispatchId as DispatchId)
+    const raw = stored?.record as DispatchRecord | ReleaseDispatchRecord | undefined
+    const record = raw === undefined ? emptyDispatch(send.appId as AppId, send.dispatchId as DispatchId) : currentDispatch(raw)
     const updated = withSend(record, summary)
     if (updated === record && stored !== undefined) return { counted: false, issues: [] }
-    const outcome = await deps.storage.commit([{ record: updated, expectedVersion: stored?.version ?? 0, entry: null }])
+    // A record release 001 wrote keeps its devices counted once through their marks.
+    const marks = raw !== undefined && isReleaseDispatch(raw) ? releaseDispatchMarks(raw) : []
+    const outcome = await deps.storage.commit([
+      { record: updated, expectedVersion: stored?.version ?? 0, entry: null },
+      ...marks.map((mark) => ({ record: mark, expectedVersion: 0, entry: null })),
+    ])
     if (outcome.ok) return { counted: true, issues: [] }
     if ('refused' in outcome) return { counted: false, issues: [{ path: 'dispatchId', rule: 'S3', message: `the store refused the record: ${outcome.refused.reason}` }] }
   }
