@@ -9,12 +9,14 @@ import { verdictChanges, withDispatchAnswer } from './dispatch-verdict.js'
 import type { App } from './app.js'
 import type { ChangelogEntry } from './changelog.js'
 import { entryUser } from './changelog.js'
+import { boundedToken, claimantAt, claimNeighbours, latestClaimAt, withClaim } from './claims.js'
 import { collapseAround, compactBefore, horizonOf } from './compaction.js'
 import type { AppPolicy } from './policy.js'
 import type { RegistrationShell } from './project.js'
 import { entriesNotIn, foldEvidence, projectRegistration } from './project.js'
 import { currentTokenKey, mergeOptIns, reportedTokenKeys } from './registration-fold.js'
 import type {
+  Claim,
   ContactKind,
   ContactRecord,
   DispatchRecord,
@@ -91,11 +93,11 @@ const deviceFactNeeds = (read: Reads, fact: DeviceFact, catalog: Catalog): Recor
   const facts = insertSorted(existing?.facts ?? [], fact, compareInputs)
   const reported = 'token' in fact && fact.token !== undefined ? tokenKey(fact.token) : null
   if (reported !== null) {
-    const record = read.token(fact.appId, reported)
-    keys.push(...tokenKeys(fact.appId, reported, record), ...holderUsersOf(read, fact.appId, record, fact.at))
+    keys.push(...evidenceNeeds(read, fact.appId, reported))
+    keys.push(...claimantNeeds(read, fact.appId, claimNeighbours(read.token(fact.appId, reported), fact.deviceId, fact.at)))
   }
   const current = currentTokenKey(facts)
-  if (current !== null && current !== reported) keys.push(...tokenNeeds(read, fact.appId, current))
+  if (current !== null && current !== reported) keys.push(...evidenceNeeds(read, fact.appId, current))
   // D14: settling the window's changelog reads the evidence of every token it reported; only
   // an input that moves the horizon or arrives late settles.
   const horizon = existing?.horizon ?? null
@@ -104,15 +106,6 @@ const deviceFactNeeds = (read: Reads, fact: DeviceFact, catalog: Catalog): Recor
     horizonOf(facts, catalog.policy(fact.appId).reorderWindow, horizon) !== horizon
   if (settles) for (const key of reportedTokenKeys(facts)) if (key !== reported && key !== current) keys.push(...evidenceNeeds(read, fact.appId, key))
   for (const userId of seenUsers(facts)) keys.push(userKey(userId))
-  return keys
-}
-
-/** A token's record, the registrations that claimed it, and the dispatches its quarantine reads. */
-const tokenNeeds = (read: Reads, appId: AppId, key: TokenKey): RecordKey[] => tokenKeys(appId, key, read.token(appId, key))
-
-const tokenKeys = (appId: AppId, key: TokenKey, record: TokenRecord | undefined): RecordKey[] => {
-  const keys = evidenceKeys(appId, key, record)
-  for (const claim of record?.claims ?? emptyList) keys.push(registrationKey(appId, claim.deviceId))
   return keys
 }
 
@@ -128,24 +121,48 @@ const evidenceKeys = (appId: AppId, key: TokenKey, record: TokenRecord | undefin
 }
 
 /**
- * D14: evidence at `at` before a holder's horizon appends the changelog entries it adds there,
- * to the users seen on that holder: they are read too.
+ * The registrations of the claimants whose view an input can change (at most a few, whatever
+ * the number of devices that claimed the token: `claims.ts`). D14: when its evidence lands
+ * before a claimant's horizon, it appends the changelog entries it adds there, to the users
+ * seen on that registration: they are read too.
  */
-const holderUsers = (read: Reads, appId: AppId, key: TokenKey, at: Instant): RecordKey[] => holderUsersOf(read, appId, read.token(appId, key), at)
-
-const holderUsersOf = (read: Reads, appId: AppId, record: TokenRecord | undefined, at: Instant): RecordKey[] => {
+const claimantNeeds = (read: Reads, appId: AppId, claimants: readonly Claim[]): RecordKey[] => {
   const keys: RecordKey[] = []
-  for (const claim of record?.claims ?? emptyList) {
-    const holder = read.registration(appId, claim.deviceId)
-    if (holder?.horizon !== undefined && at < holder.horizon) for (const userId of holder.view.seenUsers) keys.push(userKey(userId))
+  for (const claimant of claimants) {
+    keys.push(registrationKey(appId, claimant.deviceId))
+    const holder = read.registration(appId, claimant.deviceId)
+    if (holder?.horizon !== undefined && claimant.at < holder.horizon) for (const userId of holder.view.seenUsers) keys.push(userKey(userId))
   }
   return keys
 }
 
+/** R3, R16–R18: the claimant at an evidence time, the one registration whose view that evidence can change. */
+const claimantsAt = (record: TokenRecord | undefined, at: Instant): Claim[] => {
+  const claimant = claimantAt(record, at)
+  return claimant === undefined ? [] : [{ deviceId: claimant.deviceId, at }]
+}
+
+/**
+ * The claimants an answer about its own token can change: the one at its evidence time and,
+ * when it is evidence of a dispatch, those of the token's other answers in that dispatch, whose
+ * verdict it may change (R18, D6).
+ */
+const answerClaimants = (record: TokenRecord | undefined, answer: ProviderAnswer): Claim[] => [
+  ...claimantsAt(record, deadEvidenceAt(answer)),
+  ...(answer.dispatchId === undefined ? [] : verdictClaimants(record, answer.dispatchId)),
+]
+
+/**
+ * R18, D6: a verdict change of a dispatch re-judges the token's ambiguous answers of that
+ * dispatch; each can change the view of the claimant at its time.
+ */
+const verdictClaimants = (record: TokenRecord | undefined, dispatchId: DispatchId): Claim[] =>
+  (record?.ambiguous ?? emptyList).filter((a) => a.dispatchId === dispatchId).flatMap((a) => claimantsAt(record, a.at))
+
 /** An answer's token, and when it is dispatch evidence, its dispatch and the tokens whose verdict it changes (R18, D6). */
 const answerNeeds = (read: Reads, answer: ProviderAnswer, catalog: Catalog): RecordKey[] => {
   const key = tokenKey(answer.token)
-  const keys = [...tokenNeeds(read, answer.appId, key), ...holderUsers(read, answer.appId, key, deadEvidenceAt(answer))]
+  const keys = [...evidenceNeeds(read, answer.appId, key), ...claimantNeeds(read, answer.appId, answerClaimants(read.token(answer.appId, key), answer))]
   const evidence = dispatchEvidence(answer)
   if (answer.dispatchId === undefined || evidence === null) return keys
   keys.push(dispatchKey(answer.appId, answer.dispatchId))
@@ -153,7 +170,8 @@ const answerNeeds = (read: Reads, answer: ProviderAnswer, catalog: Catalog): Rec
   if (dispatch === undefined) return keys
   const threshold = catalog.policy(answer.appId).ambiguousAlikeThreshold
   for (const other of verdictChanges(dispatch, withDispatchAnswer(dispatch, key, evidence), key, threshold)) {
-    keys.push(...tokenNeeds(read, answer.appId, other), ...holderUsers(read, answer.appId, other, answer.at))
+    keys.push(...evidenceNeeds(read, answer.appId, other))
+    keys.push(...claimantNeeds(read, answer.appId, verdictClaimants(read.token(answer.appId, other), answer.dispatchId)))
   }
   return keys
 }
@@ -201,9 +219,10 @@ const applyDeviceFact = (tx: Overlay, previous: Reads, fact: DeviceFact, catalog
   const facts = compactBefore(collapsed, horizon)
   if (existing !== undefined && horizon === horizon0 && sameFacts(facts, before)) return
   const reported = 'token' in fact && fact.token !== undefined ? tokenKey(fact.token) : null
+  const neighbours = reported === null ? emptyList : claimNeighbours(read.token(fact.appId, reported), fact.deviceId, fact.at)
   if (reported !== null) {
     const record = read.token(fact.appId, reported) ?? emptyToken(fact.appId, reported)
-    tx.put(withClaim(record, fact.deviceId, fact.at))
+    tx.put(pruned(boundedToken(withClaim(record, fact.deviceId, fact.at))))
   }
   const app = catalog.app(fact.appId)
   if (app === undefined) return
@@ -213,7 +232,7 @@ const applyDeviceFact = (tx: Overlay, previous: Reads, fact: DeviceFact, catalog
   const next = { ...shell, ...(horizon === null ? {} : { horizon }), ...(settled.optIns.length === 0 ? {} : { settledOptIns: settled.optIns }) }
   const view = projectRegistration(next, facts, app, policy, read)
   tx.put({ kind: 'registration', ...next, facts, view })
-  if (reported !== null) reprojectHolders(tx, previous, fact.appId, reported, fact.at, catalog, fact.deviceId)
+  if (reported !== null) reprojectClaimants(tx, previous, fact.appId, reported, neighbours, catalog)
   syncUsers(tx, fact.appId, fact.deviceId, view)
   appendEntries(tx, settled.entries)
 }
@@ -272,28 +291,29 @@ const appendEntries = (tx: Overlay, entries: readonly ChangelogEntry[]): void =>
 }
 
 /**
- * Re-derives the views of the registrations whose current token is `key` (R3, R16–R18).
- * `previous` is the world before the input: evidence (as of `at`) that lands before the
- * horizon of a device that claimed the token appends the changelog entries it adds there,
- * since they are no longer re-derived (D14).
+ * Re-derives the views of the claimants an input about `key` can change, when `key` is their
+ * current token (R3, R16–R18): at most a few, named by `claims.ts`. `previous` is the world
+ * before the input: evidence (as of a claimant's `at`) that lands before its horizon appends
+ * the changelog entries it adds there, since they are no longer re-derived (D14).
  */
-const reprojectHolders = (
+const reprojectClaimants = (
   tx: Overlay,
   previous: Reads,
   appId: AppId,
   key: TokenKey,
-  at: Instant,
+  claimants: readonly Claim[],
   catalog: Catalog,
-  except?: DeviceId,
 ): void => {
   const read = reads(tx)
-  const record = read.token(appId, key)
   const app = catalog.app(appId)
-  if (record === undefined || app === undefined) return
+  if (read.token(appId, key) === undefined || app === undefined) return
   const policy = catalog.policy(appId)
-  for (const claim of record.claims) {
-    if (claim.deviceId === except) continue
-    const registration = read.registration(appId, claim.deviceId)
+  // Once per device, from the earliest time it changes: appending its entries twice would
+  // show them twice.
+  const earliest = new Map<DeviceId, Instant>()
+  for (const { deviceId, at } of claimants) earliest.set(deviceId, Math.min(at, earliest.get(deviceId) ?? at) as Instant)
+  for (const [deviceId, at] of earliest) {
+    const registration = read.registration(appId, deviceId)
     if (registration === undefined) continue
     if (currentTokenKey(registration.facts) === key) {
       const view = projectRegistration(registration, registration.facts, app, policy, read)
@@ -356,23 +376,9 @@ const emptyToken = (appId: AppId, key: TokenKey): TokenRecord => ({
   deliveries: emptyList,
 })
 
-/** R3: keeps each device's latest report of the token; answers older than the latest claim are dropped. */
-const withClaim = (record: TokenRecord, deviceId: DeviceId, at: Instant): TokenRecord => {
-  const index = record.claims.findIndex((c) => c.deviceId === deviceId)
-  const previous = record.claims[index]
-  if (previous !== undefined && previous.at >= at) return record
-  const claims =
-    previous === undefined
-      ? insertSorted(record.claims, { deviceId, at }, (a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0))
-      : record.claims.map((c, i) => (i === index ? { deviceId, at } : c))
-  return pruned({ ...record, claims })
-}
-
-const latestClaim = (record: TokenRecord): number =>
-  record.claims.reduce((latest, c) => Math.max(latest, c.at), -Infinity)
-
+/** Answers older than the latest claim can never matter again (a report clears a quarantine): dropped. */
 const pruned = (record: TokenRecord): TokenRecord => {
-  const since = latestClaim(record)
+  const since = latestClaimAt(record)
   const ambiguous = keepFrom(record.ambiguous, (a) => a.at >= since)
   const deliveries = keepFrom(record.deliveries, (at) => at >= since)
   return ambiguous === record.ambiguous && deliveries === record.deliveries ? record : { ...record, ambiguous, deliveries }
@@ -400,7 +406,9 @@ const compareAmbiguous = (a: TokenRecord['ambiguous'][number], b: TokenRecord['a
 const applyAnswer = (tx: Overlay, previous: Reads, answer: ProviderAnswer, catalog: Catalog): void => {
   const read = reads(tx)
   const key = tokenKey(answer.token)
-  const record = read.token(answer.appId, key) ?? emptyToken(answer.appId, key)
+  const stored = read.token(answer.appId, key)
+  // A record written by an earlier release is written back bounded (`claims.ts`).
+  const record = boundedToken(stored ?? emptyToken(answer.appId, key))
   const verdict = classifyAnswer(answer).class
   let next: TokenRecord = record
   switch (verdict) {
@@ -420,9 +428,9 @@ const applyAnswer = (tx: Overlay, previous: Reads, answer: ProviderAnswer, catal
       return
   }
   next = pruned(next)
-  if (!sameContent(next, record) || read.token(answer.appId, key) === undefined) tx.put(next)
+  if (stored === undefined || !sameContent(next, stored)) tx.put(next)
   if (answer.dispatchId !== undefined) applyDispatchEvidence(tx, previous, { ...answer, dispatchId: answer.dispatchId }, key, verdict, catalog)
-  reprojectHolders(tx, previous, answer.appId, key, deadEvidenceAt(answer), catalog)
+  reprojectClaimants(tx, previous, answer.appId, key, answerClaimants(next, answer), catalog)
 }
 
 /**
@@ -445,7 +453,7 @@ const applyDispatchEvidence = (
   const updated = withDispatchAnswer(dispatch, key, evidence)
   if (existing === undefined || updated !== dispatch) tx.put(updated)
   for (const other of verdictChanges(dispatch, updated, key, catalog.policy(appId).ambiguousAlikeThreshold)) {
-    reprojectHolders(tx, previous, appId, other, answer.at, catalog)
+    reprojectClaimants(tx, previous, appId, other, verdictClaimants(read.token(appId, other), dispatchId), catalog)
   }
 }
 

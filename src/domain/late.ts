@@ -1,4 +1,5 @@
 import { deadEvidenceAt } from './answer.js'
+import { claimantAt } from './claims.js'
 import type { Input } from './input.js'
 import { isDeviceFact } from './input.js'
 import { tokenKey } from './token.js'
@@ -10,7 +11,7 @@ import { reads } from './world.js'
 /**
  * D14: whether an input arrives later than its window: a device fact older than the newest
  * `at` its registration has seen minus the app's reorder window, or provider evidence that old
- * for a registration that claimed the token. Its last-writer-wins effects are still exact; what
+ * for the registration that held the token at its time. Its last-writer-wins effects are still exact; what
  * it adds to the history before the window may be appended instead of re-derived. Read before
  * the input is applied, over the records `needs` named.
  */
@@ -18,10 +19,11 @@ export const isLate = (world: World, catalog: Catalog, input: Input): boolean =>
   const read = reads(world)
   if (isDeviceFact(input)) return olderThanWindow(read.registration(input.appId, input.deviceId), catalog, input.at)
   if (input.type !== 'provider_answer') return false
+  // The registration holding the token at the evidence time (`claims.ts`) is the one whose
+  // history the answer changes.
   const at = deadEvidenceAt(input)
-  return (read.token(input.appId, tokenKey(input.token))?.claims ?? []).some((claim) =>
-    olderThanWindow(read.registration(input.appId, claim.deviceId), catalog, at),
-  )
+  const claimant = claimantAt(read.token(input.appId, tokenKey(input.token)), at)
+  return claimant !== undefined && olderThanWindow(read.registration(input.appId, claimant.deviceId), catalog, at)
 }
 
 const olderThanWindow = (registration: RegistrationRecord | undefined, catalog: Catalog, at: Instant): boolean => {

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import type { RecordKey, StoragePort } from 'push-registry'
+import { collect, createRegistry } from 'push-registry'
+import { createMemoryStorage } from 'push-registry/memory'
+import { claimsKept } from '../../src/domain/claims.js'
+import { allApps, answer, apns, at, day, minute, session, testClock } from './harness.js'
+
+/** A memory store that counts the record keys the registry reads. */
+const countingStorage = (): { readonly storage: StoragePort; readonly reads: () => number; readonly reset: () => void } => {
+  const inner = createMemoryStorage()
+  let count = 0
+  const storage: StoragePort = Object.assign(Object.create(inner) as StoragePort, {
+    read: (keys: readonly RecordKey[]) => {
+      count += keys.length
+      return inner.read(keys)
+    },
+  })
+  return { storage, reads: () => count, reset: () => (count = 0) }
+}
+
+const token = apns('c7')
+const claimants = 3000
+
+/** `claimants` devices reporting the same token, one `spacing` apart (a cloned image). */
+const claimedBy = async (spacing: number) => {
+  const { storage, reads, reset } = countingStorage()
+  const registry = createRegistry({ apps: allApps as never, storage, clock: testClock(at(claimants * spacing + day)) })
+  const sessions = Array.from({ length: claimants }, (_, i) => session({ at: at(i * spacing), device: `clone-${i}`, token }))
+  for (let i = 0; i < sessions.length; i += 1000) {
+    const report = await registry.ingest(sessions.slice(i, i + 1000))
+    expect(report.rejected).toEqual([])
+  }
+  /** The number of records one ingest reads. */
+  const readsOf = async (input: unknown): Promise<number> => {
+    reset()
+    const report = await registry.ingest([input])
+    expect(report.rejected).toEqual([])
+    return reads()
+  }
+  const tokenRow = async (): Promise<number> => {
+    const [stored] = await storage.read([{ kind: 'token', appId: 'ios' as never, key: token as never }])
+    return JSON.stringify(stored?.record).length
+  }
+  return { registry, readsOf, tokenRow }
+}
+
+const activeHolders = async (registry: ReturnType<typeof createRegistry>) =>
+  (await collect(registry.registrations('ios'))).filter((r) => r.active).map((r) => r.deviceId)
+
+describe('a token claimed by many devices (R3, D14)', () => {
+  it(`R3, D14: with ${claimants} claimants, one more answer or session report about the token reads a handful of records`, async () => {
+    const { registry, readsOf } = await claimedBy(minute)
+    const last = claimants - 1
+    expect(await activeHolders(registry)).toEqual([`clone-${last}`])
+    // An answer: the token's record and the registration that held the token at its time.
+    expect(await readsOf(answer({ at: at(claimants * minute), token, status: 200 }))).toBeLessThanOrEqual(4)
+    // A dead answer as of a time in the middle of the claims (R17) changes no view (that
+    // device had lost the token already), and still reads only its claimant.
+    expect(await readsOf(answer({ at: at(claimants * minute), token, status: 410, reason: 'Unregistered', timestamp: Date.parse(at((last - 10) * minute + 1)) }))).toBeLessThanOrEqual(4)
+    expect(await activeHolders(registry)).toEqual([`clone-${last}`])
+    // A new device takes the token (R3): it, the former holder, their token and users.
+    expect(await readsOf(session({ at: at(claimants * minute + 1), device: 'newcomer', token }))).toBeLessThanOrEqual(6)
+    expect(await activeHolders(registry)).toEqual(['newcomer'])
+    // A device that claimed it long ago reports it again: it takes the token back.
+    expect(await readsOf(session({ at: at(claimants * minute + 2), device: 'clone-0', token }))).toBeLessThanOrEqual(6)
+    expect(await activeHolders(registry)).toEqual(['clone-0'])
+    expect(await collect(registry.targets({ appId: 'ios', kind: 'alert' }))).toHaveLength(1)
+  }, 120_000)
+
+  it(`D14: the token's stored record stays under 8 KB as ${claimants} claimants accumulate over a year, past the reorder window`, async () => {
+    const { registry, tokenRow } = await claimedBy(Math.floor((365 * day) / claimants))
+    expect(await tokenRow()).toBeLessThan(8192)
+    expect(await activeHolders(registry)).toEqual([`clone-${claimants - 1}`])
+  }, 120_000)
+
+  it(`R3, R17, D14: beyond ${claimsKept} claimants, the holder and every status stay exact`, async () => {
+    const { registry, readsOf } = await claimedBy(minute)
+    // The latest claimant is the only active one; an R17 answer as of after its report kills it.
+    await readsOf(answer({ at: at(claimants * minute), token, status: 410, reason: 'Unregistered', timestamp: Date.parse(at(claimants * minute)) }))
+    expect(await activeHolders(registry)).toEqual([])
+    expect(await collect(registry.targets({ appId: 'ios', kind: 'background' }))).toEqual([])
+    // A report after the evidence registers it again (R17: re-registered later stays active).
+    await readsOf(session({ at: at(claimants * minute + 1), device: 'clone-5', token }))
+    expect(await activeHolders(registry)).toEqual(['clone-5'])
+  }, 120_000)
+})
