@@ -143,5 +143,31 @@ const boundedHistoryKinds: Migration = {
   ],
 }
 
+/**
+ * 005: what the token-health overview reads without a scan.
+ *
+ * - `daily_counts`: per app (`scope`), UTC day (days since the epoch), event (`invalidated` |
+ *   `quarantined`) and reason, a counter the commit statement increments in the same statement
+ *   as its writes and changes (`CommitOptions.counts`); 400 days are kept per app.
+ * - `records_recent_dispatches`: dispatch rows that have a send summary, by app and the
+ *   summary's `lastAt`, latest first, so the recent dispatches are an index range.
+ */
+const tokenHealth: Migration = {
+  version: '005',
+  name: 'token-health',
+  statements: (s) => [
+    `CREATE TABLE ${s}.daily_counts (
+      scope text NOT NULL,
+      day integer NOT NULL,
+      event text NOT NULL CHECK (event IN ('invalidated', 'quarantined')),
+      reason text NOT NULL,
+      count bigint NOT NULL,
+      PRIMARY KEY (scope, day, event, reason)
+    )`,
+    `CREATE INDEX records_recent_dispatches ON ${s}.records (scope, ((record -> 'sends' ->> 'lastAt')::bigint) DESC)
+      WHERE kind = 'dispatch' AND (record -> 'sends') IS NOT NULL`,
+  ],
+}
+
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [records, changeFeed, digests, boundedHistoryKinds]
+export const migrations: readonly Migration[] = [records, changeFeed, digests, boundedHistoryKinds, tokenHealth]

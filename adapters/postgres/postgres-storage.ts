@@ -4,7 +4,14 @@ import type {
   ChangesRequest,
   CommitOptions,
   CommitOutcome,
+  DailyCount,
+  DailyCountDraft,
+  DailyCountQuery,
   DeviceId,
+  RecentDispatchQuery,
+  RegistrationCount,
+  RegistrationCountQuery,
+  SummarisedDispatch,
   RecordDelete,
   RecordKey,
   RecordWrite,
@@ -18,7 +25,7 @@ import type {
   TokenKey,
   UserId,
 } from 'push-registry'
-import { recordId, scanIndexQueries } from 'push-registry'
+import { compareRecentDispatches, dailyCountDays, recordId, scanIndexQueries } from 'push-registry'
 import { migrate as runMigrations } from './migrate.js'
 import { holdsUnstorable, refusalOf, unstorableWrites } from './refusals.js'
 import type { RowKey } from './record-keys.js'
@@ -63,6 +70,9 @@ export interface PostgresStorageOptions {
  * - `queryRegistrations` / `queryUsers` are answered by scanning (`scanIndexQueries`): correct
  *   and streamed, but their cost grows with the store, not with the answer (`indexedQueries`
  *   is `false`).
+ * - The token-health queries: daily counters are a table the commit statement increments
+ *   (`CommitOptions.counts`), recent dispatches an index range (migration 005); registration
+ *   counts are one grouped statement over the app's registration rows, in the database.
  *
  * @example
  * ```ts
@@ -94,7 +104,8 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     const deletes = options.deletes ?? []
     const changes = options.changes ?? []
     const forget = options.forgetChanges ?? []
-    if (writes.length === 0 && deletes.length === 0 && changes.length === 0 && forget.length === 0) return { ok: true }
+    const counts = options.counts ?? []
+    if (writes.length === 0 && deletes.length === 0 && changes.length === 0 && forget.length === 0 && counts.length === 0) return { ok: true }
     // A deletion expecting no record names nothing to delete: a conflict, as on every store.
     const absent = deletes.filter((d) => d.expectedVersion === 0)
     if (absent.length > 0) return { ok: false, conflicts: absent.map((d) => recordId(d.key)) }
@@ -119,6 +130,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
         named.map((_, i) => i >= writes.length),
         changesJson(changes),
         forget,
+        countsJson(counts),
       ])
       const stale = rows[0]?.stale ?? []
       if (stale.length === 0) return { ok: true }
@@ -185,6 +197,33 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     return Number(rows[0]?.n ?? 0)
   }
 
+  // The overview's queries. Daily counters and recent dispatches are index ranges (migration
+  // 005). Registration counts are one grouped statement over the app's registration rows: the
+  // database walks them (no row leaves it), at a cost that grows with the app, until the adapter
+  // has typed index tables for registrations.
+  const countRegistrations = async (query: RegistrationCountQuery): Promise<readonly RegistrationCount[]> => {
+    const { rows } = await driver.query<{ status: RegistrationCount['status']; capability: RegistrationCount['capability']; band: number; count: unknown }>(sql.countRegistrations, [
+      query.appId,
+      query.bounds.map((b) => Math.floor(b)),
+    ])
+    return rows.map((row) => ({ status: row.status, capability: row.capability, band: Number(row.band), count: Number(row.count) }))
+  }
+
+  const readDailyCounts = async (query: DailyCountQuery): Promise<readonly DailyCount[]> => {
+    const { rows } = await driver.query<{ day: number; event: DailyCount['event']; reason: string; count: unknown }>(sql.readDailyCounts, [
+      query.appId,
+      Math.floor(query.fromDay),
+      Math.floor(query.toDay),
+    ])
+    return rows.map((row) => ({ appId: query.appId, day: Number(row.day), event: row.event, reason: row.reason, count: Number(row.count) }))
+  }
+
+  const recentDispatches = async (query: RecentDispatchQuery): Promise<readonly SummarisedDispatch[]> => {
+    const { rows } = await driver.query<{ record: SummarisedDispatch }>(sql.recentDispatches, [query.appId, Math.max(0, Math.floor(query.limit))])
+    // Equal times are ordered by the id's bytes in SQL; the port orders them as JavaScript compares strings.
+    return rows.map((row) => row.record).sort(compareRecentDispatches)
+  }
+
   const capabilities: StorageCapabilities = {
     sharedAcrossProcesses: options.sharedAcrossProcesses ?? true,
     durable: options.durable ?? true,
@@ -193,7 +232,20 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     indexedQueries: false,
   }
   const { queryRegistrations, queryUsers } = scanIndexQueries({ read, scan })
-  return { capabilities, read, commit, scan, readChanges, pruneChanges, queryRegistrations, queryUsers, close: () => driver.close() }
+  return {
+    capabilities,
+    read,
+    commit,
+    scan,
+    readChanges,
+    pruneChanges,
+    queryRegistrations,
+    queryUsers,
+    countRegistrations,
+    readDailyCounts,
+    recentDispatches,
+    close: () => driver.close(),
+  }
 }
 
 interface ScannedRow {
@@ -282,6 +334,25 @@ const statements = (s: string) => ({
       FROM drafts d CROSS JOIN counter c
       RETURNING 1
     ),
+    -- The daily counters, after the counter row (so commits that count lock in one order:
+    -- records, counter, counters by key). A conflicting commit counts nothing.
+    counted AS (
+      INSERT INTO ${s}.daily_counts AS dc (scope, day, event, reason, count)
+      SELECT c.scope, c.day, c.event, c.reason, sum(c.count) FROM jsonb_to_recordset($10::jsonb) AS c(scope text, day integer, event text, reason text, count bigint)
+      WHERE NOT EXISTS (SELECT 1 FROM stale) AND (SELECT n FROM applied) >= 0 AND (SELECT count(*) FROM counter) >= 0
+      GROUP BY c.scope, c.day, c.event, c.reason
+      ORDER BY c.scope, c.day, c.event, c.reason
+      ON CONFLICT (scope, day, event, reason) DO UPDATE SET count = dc.count + excluded.count
+      RETURNING 1
+    ),
+    -- D14: an app keeps ${dailyCountDays} days of counters before the newest it was given (never
+    -- a row this statement increments: one statement cannot both update and delete a row).
+    aged AS (
+      DELETE FROM ${s}.daily_counts d
+      USING (SELECT c.scope, min(c.day) AS oldest, max(c.day) AS newest FROM jsonb_to_recordset($10::jsonb) AS c(scope text, day integer) GROUP BY c.scope) n
+      WHERE d.scope = n.scope AND d.day < n.newest - ${dailyCountDays} AND d.day < n.oldest AND NOT EXISTS (SELECT 1 FROM stale)
+      RETURNING 1
+    ),
     -- Sees the feed as the statement began, so this commit's own changes are not forgotten.
     forgotten AS (
       DELETE FROM ${s}.changes f
@@ -291,6 +362,19 @@ const statements = (s: string) => ({
     SELECT coalesce((SELECT array_agg(n::int ORDER BY n) FROM stale), '{}'::int[]) AS stale,
       CASE WHEN EXISTS (SELECT 1 FROM stale) THEN 0
         ELSE ${s}.assert_applied((SELECT n FROM applied) + (SELECT count(*) FROM appended), $6 + (SELECT count(*) FROM drafts)) END AS applied`,
+  // R19, D7: the band is how many bounds are at or before reportedAt (width_bucket's count of
+  // lower bounds); the registry turns bands into stale and expired at its now.
+  countRegistrations: `SELECT t.status, CASE WHEN t.status = 'active' THEN t.token ->> 'capability' END AS capability,
+      CASE WHEN t.status = 'none' THEN 0 ELSE width_bucket((t.token ->> 'reportedAt')::bigint, $2::bigint[]) END AS band,
+      count(*) AS count
+    FROM (SELECT r.record -> 'view' -> 'token' AS token, r.record -> 'view' -> 'token' ->> 'status' AS status FROM ${s}.records r
+      WHERE r.kind = 'registration' AND r.scope = $1 AND (r.record -> 'view' ->> 'known')::boolean) t
+    GROUP BY 1, 2, 3`,
+  readDailyCounts: `SELECT day, event, reason, count FROM ${s}.daily_counts
+    WHERE scope = $1 AND day BETWEEN $2 AND $3 AND count <> 0`,
+  recentDispatches: `SELECT r.record FROM ${s}.records r
+    WHERE r.kind = 'dispatch' AND r.scope = $1 AND (r.record -> 'sends') IS NOT NULL
+    ORDER BY ((r.record -> 'sends' ->> 'lastAt')::bigint) DESC, r.id COLLATE "C" DESC LIMIT $2`,
   readChanges: `SELECT f.seq::text AS cursor, f.at, f.users, f.change FROM ${s}.changes f
     WHERE f.seq > $1::bigint ORDER BY f.seq LIMIT $2`,
   pruneChanges: `WITH pruned AS (DELETE FROM ${s}.changes WHERE at < $1 RETURNING 1) SELECT count(*)::int AS n FROM pruned`,
@@ -354,6 +438,10 @@ const storableText = (json: string, what: string): string => {
  */
 const changesJson = (changes: readonly ChangeDraft[]): string =>
   `[${changes.map((change) => storableText(JSON.stringify({ at: change.at, users: change.users, change: change.change }), 'a change')).join(',')}]`
+
+/** The daily counters' increments as one JSON array (the statement's `$10`), keyed as the table is. */
+const countsJson = (counts: readonly DailyCountDraft[]): string =>
+  storableText(JSON.stringify(counts.map((c) => ({ scope: c.appId, day: c.day, event: c.event, reason: c.reason, count: c.count }))), 'a daily counter')
 
 const parseChangeCursor = (cursor: string): string => {
   if (!/^\d{1,19}$/.test(cursor)) throw new Error(`invalid change cursor ${JSON.stringify(cursor)}`)

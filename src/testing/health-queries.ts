@@ -268,6 +268,9 @@ export const describeHealthQueries = (options: ConformanceOptions, settings: Run
       expect(await store.commit([], { counts: [counter('ios', 1000, 'invalidated', 'dead', 1)] })).toEqual({ ok: true })
       expect(await store.commit([], { counts: [counter('ios', 1400, 'invalidated', 'dead', 1)] })).toEqual({ ok: true })
       expect(await dailyOf(queriesOf(store), { appId: 'ios' as AppId, fromDay: 0, toDay: 2000 })).toEqual([counter('ios', 1000, 'invalidated', 'dead', 1), counter('ios', 1400, 'invalidated', 'dead', 1)])
+      // One commit whose counts lie more than 400 days apart applies (older days may then be dropped).
+      expect(await store.commit([], { counts: [counter('ios', 1400, 'invalidated', 'dead', 2), counter('ios', 3000, 'invalidated', 'dead', 1)] })).toEqual({ ok: true })
+      expect(await dailyOf(queriesOf(store), { appId: 'ios' as AppId, fromDay: 2600, toDay: 3000 })).toEqual([counter('ios', 3000, 'invalidated', 'dead', 1)])
     })
 
     test('recent dispatches: summarised ones of the app, latest first, at most limit, as last written', async (store) => {
