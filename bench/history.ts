@@ -7,7 +7,10 @@
  * - Campaign: time per `delivery_reported` in a dispatch that 100,000 devices reported ÷ in one
  *   that 1,000 did (goal ≤ 1.5×).
  *
- * Both run on the memory adapter and, when `PUSH_REGISTRY_PG_URL` is set, on a fresh schema of
+ * - Claims: time per provider answer about a token 10,000 devices reported ÷ about one 10 did
+ *   (goal ≤ 1.5×): an answer reads the claimant at its time, not every claimant.
+ *
+ * All run on the memory adapter and, when `PUSH_REGISTRY_PG_URL` is set, on a fresh schema of
  * the PostgreSQL server. The two sides of a ratio are measured in the same run, alternating
  * blocks of 20 inputs (one `registry.ingest` call per input, a full collection before each
  * block); each side's figure is its median block, over `BENCH_D14_INPUTS` × `BENCH_REPS` inputs.
@@ -166,6 +169,43 @@ const campaignOn = async (bench: Bench): Promise<readonly string[][]> => {
   ]
 }
 
+// ---------------------------------------------------------------- Claims
+
+/** `count` devices reporting the same token one minute apart: a cloned image (R3). */
+const claims = (token: string, prefix: string, count: number): Record<string, unknown>[] =>
+  Array.from({ length: count }, (_, i) => ({
+    type: 'session_started',
+    at: new Date(start + i * 60_000).toISOString(),
+    appId: 'ios',
+    deviceId: `${prefix}-${i}`,
+    token,
+    permission: 'granted',
+  }))
+
+/** Delivered answers about `token` after its last claim, numbered by `from` so that they continue. */
+const answers = (token: string, from: number, count: number): Record<string, unknown>[] =>
+  Array.from({ length: count }, (_, i) => ({
+    type: 'provider_answer',
+    at: new Date(start + 30 * 24 * hour + (from + i) * 1000).toISOString(),
+    appId: 'ios',
+    token,
+    provider: 'apns',
+    status: 200,
+  }))
+
+const claimsOn = async (bench: Bench): Promise<readonly string[][]> => {
+  const registry = registryOn(bench.storage)
+  const few = 10
+  const many = 10_000
+  const [a, b] = [apnsToken(1_000_001), apnsToken(1_000_002)]
+  await ingestAll(registry, [...claims(a, 'few', few), ...claims(b, 'many', many)])
+  const [large, small] = (await alternate(registry, [(from, count) => answers(b, from, count), (from, count) => answers(a, from, count)], measured * reps)) as [number, number]
+  return [
+    [`${bench.name}: provider answer, token claimed by ${num(few)} devices`, `${num(small, 3)} ms`, ratio(1), ''],
+    [`${bench.name}: provider answer, token claimed by ${num(many)} devices`, `${num(large, 3)} ms`, ratio(large / small), verdict(large / small <= 1.5)],
+  ]
+}
+
 // ---------------------------------------------------------------- the suites
 
 const benches = (): (() => Promise<Bench>)[] => {
@@ -196,4 +236,10 @@ export const benchHistory = async (): Promise<void> => {
 export const benchCampaign = async (): Promise<void> => {
   const rows = await each(campaignOn)
   printTable(`Campaign (D14): per delivery_reported, ${measured * reps} inputs per side in blocks of ${block}, one call each`, ['case', 'time', 'ratio', 'goal ≤ 1.5×'], rows)
+}
+
+/** Claims: provider answers about a token many devices reported (R3, D14). */
+export const benchClaims = async (): Promise<void> => {
+  const rows = await each(claimsOn)
+  printTable(`Claims (R3, D14): per provider answer, ${measured * reps} inputs per side in blocks of ${block}, one call each`, ['case', 'time', 'ratio', 'goal ≤ 1.5×'], rows)
 }

@@ -280,6 +280,7 @@ const suites: Readonly<Record<string, () => Promise<void>>> = {
   // D14, on memory and (when PUSH_REGISTRY_PG_URL is set) on the PostgreSQL server.
   history: async () => (await import('./history.js')).benchHistory(),
   campaign: async () => (await import('./history.js')).benchCampaign(),
+  claims: async () => (await import('./history.js')).benchClaims(),
   'cli-ingest': async () => (await import('./cli-ingest.js')).benchCliIngest(),
   apns: async () => (await import('./apns.js')).benchApns(),
   webpush: async () => (await import('./webpush.js')).benchWebPush(),
