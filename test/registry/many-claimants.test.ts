@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { RecordKey, StoragePort } from 'push-registry'
+import type { RecordKey, StoragePort, TokenRecord } from 'push-registry'
 import { collect, createRegistry } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
 import { claimsKept } from '../../src/domain/claims.js'
@@ -83,4 +83,33 @@ describe('a token claimed by many devices (R3, D14)', () => {
     await readsOf(session({ at: at(claimants * minute + 1), device: 'clone-5', token }))
     expect(await activeHolders(registry)).toEqual(['clone-5'])
   }, 120_000)
+
+  it('D14: a token record written by the previous release (every claim, sorted by device id) keeps working and is written back bounded', async () => {
+    const storage = createMemoryStorage()
+    const registry = createRegistry({ apps: allApps as never, storage, clock: testClock(at(day)) })
+    const devices = 200
+    // Reports one minute apart in an order unrelated to device ids.
+    const order = (i: number) => (i * 37) % devices
+    const report = await registry.ingest(Array.from({ length: devices }, (_, i) => session({ at: at(order(i) * minute), device: `old-${String(i).padStart(3, '0')}`, token })))
+    expect(report.rejected).toEqual([])
+    const key = { kind: 'token', appId: 'ios', key: token } as unknown as RecordKey
+    const [stored] = await storage.read([key])
+    const record = stored?.record as TokenRecord
+    const legacy: TokenRecord = {
+      ...record,
+      claims: Array.from({ length: devices }, (_, i) => ({ deviceId: `old-${String(i).padStart(3, '0')}`, at: Date.parse(at(order(i) * minute)) })) as never,
+    }
+    expect((await storage.commit([{ record: legacy, expectedVersion: stored?.version ?? 0 }])).ok).toBe(true)
+    const holder = `old-${String(Array.from({ length: devices }, (_, i) => i).find((i) => order(i) === devices - 1)).padStart(3, '0')}`
+    expect(await activeHolders(registry)).toEqual([holder])
+    // A device whose claim only the old record still lists takes the token back (R3) ...
+    expect((await registry.ingest([session({ at: at(devices * minute), device: 'old-000', token })])).rejected).toEqual([])
+    expect(await activeHolders(registry)).toEqual(['old-000'])
+    // ... and the record is written back in R3 order, bounded.
+    const [after] = await storage.read([key])
+    const claims = (after?.record as TokenRecord).claims
+    expect(claims).toHaveLength(claimsKept)
+    expect(claims.at(-1)?.deviceId).toBe('old-000')
+    expect(claims.map((c) => c.at)).toEqual([...claims.map((c) => c.at)].sort((a, b) => a - b))
+  })
 })
