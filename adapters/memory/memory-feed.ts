@@ -6,11 +6,12 @@ import type { ChangeDraft, ChangesRequest, StoredChange, UserId } from 'push-reg
  * number is a cursor. Pruning and forgetting leave the rest in order; cursors keep meaning
  * "after this number" whatever was removed.
  *
- * Each change is kept as one JSON text (non-ASCII escaped, so that the engine stores it one
- * byte per character) beside two packed arrays of numbers (its sequence number and its time):
- * a change costs about its JSON's length in heap, a third of the objects it came as, and
+ * Each change is kept as one JSON text `[users, change]` beside two packed arrays of numbers (its
+ * sequence number and its time): a change costs about its JSON's length in heap, and
  * `readChanges` builds objects only for the page asked for (fresh ones: what a reader holds
- * never changes under it).
+ * never changes under it). The text is stored flat and one byte per character: `JSON.stringify`
+ * answers a rope of the pieces it built, and a redacted token's `…` makes the whole text two
+ * bytes per character; kept as they come, a `token.registered` costs 344 bytes instead of 184.
  */
 export const createMemoryFeed = () => {
   let texts: string[] = []
@@ -45,7 +46,7 @@ export const createMemoryFeed = () => {
   return {
     append: (added: readonly ChangeDraft[]): void => {
       for (const draft of added) {
-        texts.push(asciiJson({ users: draft.users, change: draft.change }))
+        texts.push(flatAsciiJson([draft.users, draft.change]))
         times.push(draft.at)
         seqs.push(++last)
       }
@@ -55,7 +56,7 @@ export const createMemoryFeed = () => {
       const to = Math.min(texts.length, from + Math.max(0, Math.floor(request.limit)))
       const page: StoredChange[] = []
       for (let i = from; i < to; i++) {
-        const { users, change } = JSON.parse(texts[i] as string) as { users: UserId[]; change: unknown }
+        const [users, change] = JSON.parse(texts[i] as string) as [UserId[], unknown]
         page.push({ cursor: String(seqs[i]), at: times[i] as number, users, change })
       }
       return page
@@ -63,15 +64,24 @@ export const createMemoryFeed = () => {
     forget: (users: readonly UserId[]): void => {
       const named = new Set<string>(users)
       // Erasure is rare: reading every change's users back is cheaper than indexing them.
-      retain((i) => !(JSON.parse(texts[i] as string) as { users: string[] }).users.some((user) => named.has(user)))
+      retain((i) => !(JSON.parse(texts[i] as string) as [string[]])[0].some((user) => named.has(user)))
     },
     prune: (before: number): number => retain((i) => (times[i] as number) >= before),
   }
 }
 
-/** JSON with every non-ASCII character escaped: the same data, stored one byte per character. */
-const asciiJson = (value: unknown): string =>
-  JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+/**
+ * JSON with every non-ASCII character escaped (the same data), as one flat string of one byte
+ * per character: copying it through latin1 bytes rebuilds it in one piece in that encoding.
+ */
+const flatAsciiJson = (value: unknown): string => {
+  const json = JSON.stringify(value)
+  const ascii = nonAscii.test(json) ? json.replace(nonAsciiAll, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json
+  return Buffer.from(ascii, 'latin1').toString('latin1')
+}
+
+const nonAscii = /[\u007f-\uffff]/
+const nonAsciiAll = /[\u007f-\uffff]/g
 
 const parseCursor = (cursor: string): number => {
   const seq = Number(cursor)

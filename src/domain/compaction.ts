@@ -1,7 +1,7 @@
 import type { Instant } from './brand.js'
 import type { DeviceFact } from './input.js'
 import { isReport } from './input.js'
-import { sameCanonical } from './order.js'
+import { exact, sameCanonical } from './order.js'
 
 /**
  * D14: a registration's horizon. History from the horizon on stays exact in any order; before
@@ -62,7 +62,7 @@ export const compactBefore = (facts: readonly DeviceFact[], horizon: Instant | n
     if (!erased && fact.type === 'user_erased') keep[i] = erased = true
   }
   if (keep.every(Boolean)) return facts
-  return [...facts.slice(0, end).filter((_, i) => keep[i]), ...facts.slice(end)]
+  return exact(facts.slice(0, end).filter((_, i) => keep[i]).concat(facts.slice(end)))
 }
 
 const isRevocation = (fact: DeviceFact): boolean => isReport(fact) && fact.token === undefined && fact.permission === 'denied'
@@ -109,7 +109,7 @@ export const collapseAround = (facts: readonly DeviceFact[], index: number): rea
   let last = index
   while (last < facts.length - 1 && last - first < runLength && sameExceptAt(facts[last + 1] as DeviceFact, fact)) last++
   if (last - first < runLength) return facts
-  return [...facts.slice(0, first + 1), ...facts.slice(first + 2)]
+  return facts.slice(0, first + 1).concat(facts.slice(first + 2))
 }
 
 /** D14: the most facts a run of repeats keeps. */

@@ -3,7 +3,7 @@ import { classifyAnswer, deadEvidenceAt } from './answer.js'
 import { normalizeContact } from './contact.js'
 import type { DeviceFact, DeliveryReported, Input, ProviderAnswer, SubscriptionSet, UserAttributes } from './input.js'
 import { isDeviceFact } from './input.js'
-import { compareInputs, emptyList, insertSorted, sameCanonical } from './order.js'
+import { compareInputs, emptyList, exact, insertSorted, sameCanonical } from './order.js'
 import type { DispatchEvidence } from './dispatch-verdict.js'
 import { verdictChanges, withDispatchAnswer } from './dispatch-verdict.js'
 import type { App } from './app.js'
@@ -22,6 +22,7 @@ import type {
   DispatchRecord,
   OptIn,
   RecordKey,
+  RegistrationRecord,
   RegistrationView,
   TokenRecord,
   UserRecord,
@@ -229,12 +230,33 @@ const applyDeviceFact = (tx: Overlay, previous: Reads, fact: DeviceFact, catalog
   const shell = { appId: fact.appId, deviceId: fact.deviceId, ...(existing?.settledOptIns === undefined ? {} : { settledOptIns: existing.settledOptIns }) }
   const prior = horizon0 === null ? shell : { ...shell, horizon: horizon0 }
   const settled = settle(prior, before, collapsed, horizon, fact.at, app, policy, read)
-  const next = { ...shell, ...(horizon === null ? {} : { horizon }), ...(settled.optIns.length === 0 ? {} : { settledOptIns: settled.optIns }) }
+  const settledOptIns = settled.optIns.length === 0 ? existing?.settledOptIns : settled.optIns
+  const next: RegistrationShell = { appId: fact.appId, deviceId: fact.deviceId, horizon: horizon ?? undefined, settledOptIns }
   const view = projectRegistration(next, facts, app, policy, read)
-  tx.put({ kind: 'registration', ...next, facts, view })
+  tx.put(registrationRecord(fact.appId, fact.deviceId, facts, view, horizon, settledOptIns))
   if (reported !== null) reprojectClaimants(tx, previous, fact.appId, reported, neighbours, catalog)
   syncUsers(tx, fact.appId, fact.deviceId, view)
   appendEntries(tx, settled.entries)
+}
+
+/**
+ * A registration record as one literal per shape: a record built by spreads keeps its fields in
+ * a separate property array (40 bytes more per record), and stores hold millions.
+ */
+const registrationRecord = (
+  appId: AppId,
+  deviceId: DeviceId,
+  facts: readonly DeviceFact[],
+  view: RegistrationView,
+  horizon: Instant | null,
+  settledOptIns: readonly OptIn[] | undefined,
+): RegistrationRecord => {
+  if (horizon === null) {
+    return settledOptIns === undefined ? { kind: 'registration', appId, deviceId, facts, view } : { kind: 'registration', appId, deviceId, facts, view, settledOptIns }
+  }
+  return settledOptIns === undefined
+    ? { kind: 'registration', appId, deviceId, facts, view, horizon }
+    : { kind: 'registration', appId, deviceId, facts, view, horizon, settledOptIns }
 }
 
 const sameFacts = (a: readonly DeviceFact[], b: readonly DeviceFact[]): boolean => a.length === b.length && a.every((f, i) => f === b[i])
@@ -347,7 +369,7 @@ const syncUsers = (tx: Overlay, appId: AppId, deviceId: DeviceId, view: Registra
     const user = read.user(userId) ?? emptyUser(userId)
     const optIn = view.optIns.find((o) => o.userId === userId)
     const registrations = insertSorted(user.registrations, { appId, deviceId }, compareRefs)
-    const others = user.optIns.filter((o) => o.appId !== appId || o.deviceId !== deviceId)
+    const others = exact(user.optIns.filter((o) => o.appId !== appId || o.deviceId !== deviceId))
     const optIns =
       optIn === undefined ? others : insertSorted(others, { appId, deviceId, at: optIn.at }, compareRefs)
     const unchanged =
@@ -387,7 +409,7 @@ const pruned = (record: TokenRecord): TokenRecord => {
 /** `filter` that returns the same list when it keeps everything, and the shared empty list when nothing. */
 const keepFrom = <A>(items: readonly A[], keep: (item: A) => boolean): readonly A[] => {
   const kept = items.filter(keep)
-  return kept.length === items.length ? items : kept.length === 0 ? emptyList : kept
+  return kept.length === items.length ? items : exact(kept)
 }
 
 const compareNumbers = (a: number, b: number): number => a - b
@@ -537,8 +559,11 @@ const claimContact = (tx: Overlay, contact: ContactKind, value: string, userId: 
   const record: ContactRecord = existing ?? { kind: 'contact', contact, value, claims: [] }
   const previous = record.claims.find((c) => c.userId === userId)
   if (existing !== undefined && previous !== undefined && previous.at >= at) return
-  const claims = [...record.claims.filter((c) => c.userId !== userId), { userId, at }].sort((a, b) =>
-    compareStrings(a.userId, b.userId),
+  const claims = exact(
+    record.claims
+      .filter((c) => c.userId !== userId)
+      .concat([{ userId, at }])
+      .sort((a, b) => compareStrings(a.userId, b.userId)),
   )
   tx.put({ ...record, claims })
 }

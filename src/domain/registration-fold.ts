@@ -6,7 +6,7 @@ import type { ChangelogEntry } from './changelog.js'
 import type { ApnsEnvironment, DeviceFact, Permission, Report } from './input.js'
 import { isReport } from './input.js'
 import { erasedUser } from './erased-user.js'
-import { emptyList } from './order.js'
+import { emptyList, exact } from './order.js'
 import type { AppPolicy } from './policy.js'
 import type {
   DispatchRecord,
@@ -383,7 +383,7 @@ const record = (
 const viewOf = (s: FoldState, facts: readonly DeviceFact[], folded: readonly OptIn[], ctx: FoldContext): RegistrationView => {
   // An erased user is no one: never an owner, seen, or opted in (`erasedUser`).
   const shared = ctx.policy.ownership === 'shared'
-  const signedIn = shared ? s.signedIn.filter((u) => u !== erasedUser) : emptyList
+  const signedIn = shared ? exact(s.signedIn.filter((u) => u !== erasedUser)) : emptyList
   const owner = shared ? (signedIn.at(-1) ?? null) : s.owner === erasedUser ? null : s.owner
   const owners = shared ? signedIn : owner === null ? emptyList : [owner]
   const horizon = ctx.horizon
@@ -391,13 +391,14 @@ const viewOf = (s: FoldState, facts: readonly DeviceFact[], folded: readonly Opt
     (o) => o.userId !== erasedUser,
   )
   const seenUsers = [...s.seen].filter((u) => u !== erasedUser).sort()
+  const optInList = optIns.length === 0 ? emptyList : exact(optIns)
   return {
     owner,
     owners,
     // Usually the one user who ever logged in is the owner: share the list.
-    seenUsers: sameList(seenUsers, owners) ? owners : seenUsers,
+    seenUsers: sameList(seenUsers, owners) ? owners : exact(seenUsers),
     token: tokenStateOf(s, ctx),
-    optIns: optIns.length === 0 ? emptyList : optIns,
+    optIns: optInList,
     known: facts.some((f) => isReport(f) || f.type === 'user_changed'),
   }
 }
