@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { RecordKey, StoragePort, TokenRecord } from 'push-registry'
 import { collect, createRegistry } from 'push-registry'
@@ -111,5 +112,41 @@ describe('a token claimed by many devices (R3, D14)', () => {
     expect(claims).toHaveLength(claimsKept)
     expect(claims.at(-1)?.deviceId).toBe('old-000')
     expect(claims.map((c) => c.at)).toEqual([...claims.map((c) => c.at)].sort((a, b) => a - b))
+  })
+
+  it(`R3, R17, R18, I9: beyond ${claimsKept} claimants, in any order, every registration's status and the targets are the same`, async () => {
+    const random = fc.sample(fc.array(fc.nat(9_999), { minLength: 400, maxLength: 400 }), { numRuns: 1, seed: 42 })[0] as number[]
+    const inputs: unknown[] = []
+    // 150 devices, some reporting twice, over a day; answers of every kind at random times.
+    for (let i = 0; i < 150; i++) {
+      inputs.push(session({ at: at((random[i] as number) * 10_000), device: `clone-${i}`, user: `u${i % 7}`, token }))
+      if (i % 5 === 0) inputs.push(session({ at: at((random[i + 150] as number) * 10_000), device: `clone-${i}`, token }))
+    }
+    for (let i = 0; i < 30; i++) {
+      const when = (random[300 + i] as number) * 10_000
+      const kind = i % 3
+      inputs.push(
+        kind === 0
+          ? answer({ at: at(day), token, status: 410, reason: 'Unregistered', timestamp: Date.parse(at(when)) })
+          : kind === 1
+            ? answer({ at: at(when), token, status: 400, reason: 'BadDeviceToken', dispatch: `x${i}` })
+            : answer({ at: at(when), token, status: 200, dispatch: `x${i - 1}` }),
+      )
+    }
+    const outcome = async (list: readonly unknown[]) => {
+      const registry = createRegistry({ apps: allApps as never, storage: createMemoryStorage(), clock: testClock(at(day)) })
+      const report = await registry.ingest(list)
+      expect(report.rejected).toEqual([])
+      return {
+        registrations: (await collect(registry.registrations('ios'))).map(({ deviceId, status, active, owner }) => ({ deviceId, status, active, owner })).sort((a, b) => (a.deviceId < b.deviceId ? -1 : 1)),
+        targets: await collect(registry.targets({ appId: 'ios', kind: 'background' })),
+      }
+    }
+    const expected = await outcome(inputs)
+    expect(expected.registrations.filter((r) => r.active).length).toBeLessThanOrEqual(1)
+    for (const seed of [1, 2, 3]) {
+      const shuffled = fc.sample(fc.shuffledSubarray(inputs, { minLength: inputs.length, maxLength: inputs.length }), { numRuns: 1, seed })[0] as unknown[]
+      expect(await outcome(shuffled)).toEqual(expected)
+    }
   })
 })
