@@ -1,5 +1,5 @@
 import type { DeviceId, Instant } from './brand.js'
-import { insertSorted } from './order.js'
+import { partitionPoint } from './order.js'
 import type { Claim, TokenRecord } from './records.js'
 
 /**
@@ -39,26 +39,52 @@ export const boundedToken = (record: TokenRecord): TokenRecord => {
 }
 
 /**
- * R3, D14: keeps each device's latest report of the token, and the latest `claimsKept` claims.
- * The kept claims are the greatest of the set of every device's latest report, whatever the
- * arrival order: a device whose claim was dropped has `claimsKept` later claims, so its older
- * reports are dropped too and a newer one enters. Returns `record` itself when nothing changes.
+ * The first report of the token by a device after a claim in R3 order, from that device's own
+ * facts (its registration), or `undefined` if it has none: a claim that lands in the middle of
+ * another device's holding splits it, and the holding resumes at that report.
  */
-export const withClaim = (record: TokenRecord, deviceId: DeviceId, at: Instant): TokenRecord => {
+export type NextReport = (deviceId: DeviceId, after: Claim) => Claim | undefined
+
+/**
+ * R3, D14: the token record with the report `(deviceId, at)` in its holder timeline. A report
+ * that follows another device's (or comes first) takes the token and is kept; one that follows
+ * its own device's changes no holder and only moves `lastReport`. A take in the middle of
+ * another device's holding splits it: that device takes the token back at its next report
+ * (`nextReport`), and a later take of the same device becomes a repeat and goes. So the kept
+ * claims are exactly the takes of the set of every report, whatever the arrival order (I9), and
+ * a token that moves back and forth keeps every move (R9: each is logged on both sides), while
+ * repeated reports add nothing (D14). Returns `record` itself when nothing changes.
+ */
+export const withClaim = (record: TokenRecord, deviceId: DeviceId, at: Instant, nextReport: NextReport): TokenRecord => {
   const claims = orderedClaims(record)
-  const index = claims.findIndex((c) => c.deviceId === deviceId)
-  const previous = claims[index]
-  if (previous !== undefined && previous.at >= at) return record
-  const claim = { deviceId, at }
-  const first = claims[0]
-  if (previous === undefined && claims.length >= claimsKept && first !== undefined && compareClaims(claim, first) < 0) return record
-  const others = previous === undefined ? claims : claims.filter((_, i) => i !== index)
-  const inserted = insertSorted(others, claim, compareClaims)
-  return { ...record, claims: inserted.length > claimsKept ? inserted.slice(inserted.length - claimsKept) : inserted }
+  const claim: Claim = { deviceId, at }
+  const last = record.lastReport ?? claims.at(-1)
+  const lastReport = last === undefined || compareClaims(claim, last) > 0 ? claim : last
+  const i = insertionIndex(claims, claim)
+  const pred = claims[i - 1]
+  const existing = claims[i]
+  const repeat =
+    (existing !== undefined && compareClaims(existing, claim) === 0) ||
+    (pred !== undefined && pred.deviceId === deviceId) ||
+    // Older than every kept claim of a full record: its holding ended `claimsKept` takes ago.
+    (pred === undefined && claims.length >= claimsKept)
+  if (repeat) return lastReport === record.lastReport ? record : { ...record, claims, lastReport }
+  const head = claims.slice(0, i)
+  let tail = claims.slice(i)
+  const resumed = pred === undefined ? undefined : nextReport(pred.deviceId, claim)
+  const succ = tail[0]
+  const taken: Claim[] = [claim]
+  if (resumed !== undefined && (succ === undefined || compareClaims(resumed, succ) < 0)) taken.push(resumed)
+  else if (succ !== undefined && succ.deviceId === deviceId) tail = tail.slice(1)
+  const kept = [...head, ...taken, ...tail]
+  return { ...record, claims: kept.length > claimsKept ? kept.slice(kept.length - claimsKept) : kept, lastReport }
 }
 
-/** The time of the latest claim, `-Infinity` when none. */
-export const latestClaimAt = (record: TokenRecord): number => orderedClaims(record).at(-1)?.at ?? -Infinity
+/** Where `claim` goes among claims in R3 order: the index of the first that is not before it. */
+const insertionIndex = (claims: readonly Claim[], claim: Claim): number => partitionPoint(claims, (c) => compareClaims(c, claim) < 0)
+
+/** The time of the latest report, `-Infinity` when none. */
+export const latestClaimAt = (record: TokenRecord): number => (record.lastReport ?? orderedClaims(record).at(-1))?.at ?? -Infinity
 
 /**
  * R3, R16–R18: the claim whose device held the token at `at` by the claims: the greatest claim
@@ -69,40 +95,22 @@ export const latestClaimAt = (record: TokenRecord): number => orderedClaims(reco
 export const claimantAt = (record: TokenRecord | undefined, at: Instant): Claim | undefined => {
   if (record === undefined) return undefined
   const claims = orderedClaims(record)
-  let lo = 0
-  let hi = claims.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if ((claims[mid] as Claim).at <= at) lo = mid + 1
-    else hi = mid
-  }
-  return claims[lo - 1]
+  return claims[partitionPoint(claims, (c) => c.at <= at) - 1]
 }
 
 /**
- * R3: the devices other than `deviceId` whose view its claim at `at` changes, each with the
- * time from which its history changes: the holder of the claim just before the new one (it
- * now moves at `at`) and, when the claim replaces an earlier one of the device, the holder of
- * the claim just before that (it no longer moves there). None when the claims do not change.
+ * R3: the devices other than `deviceId` whose view its report at `at` changes, each with the
+ * time from which its history changes: when the report takes the token, the device that held
+ * it just before (it now moves at `at`, and takes it back at its next report, if any). None
+ * when the report takes nothing (it follows its own device's).
  */
 export const claimNeighbours = (record: TokenRecord | undefined, deviceId: DeviceId, at: Instant): Claim[] => {
-  if (record === undefined || withClaim(record, deviceId, at) === record) return []
+  if (record === undefined) return []
   const claims = orderedClaims(record)
-  const previous = claims.find((c) => c.deviceId === deviceId)
-  const before = (bound: Claim): Claim | undefined => {
-    let found: Claim | undefined
-    for (const c of claims) {
-      if (compareClaims(c, bound) >= 0) break
-      if (c.deviceId !== deviceId) found = c
-    }
-    return found
-  }
-  const neighbours: Claim[] = []
-  if (previous !== undefined) {
-    const released = before(previous)
-    if (released !== undefined) neighbours.push({ deviceId: released.deviceId, at: previous.at })
-  }
-  const taken = before({ deviceId, at })
-  if (taken !== undefined && !neighbours.some((n) => n.deviceId === taken.deviceId)) neighbours.push({ deviceId: taken.deviceId, at })
-  return neighbours
+  const claim: Claim = { deviceId, at }
+  const i = insertionIndex(claims, claim)
+  const pred = claims[i - 1]
+  const existing = claims[i]
+  if (pred === undefined || pred.deviceId === deviceId || (existing !== undefined && compareClaims(existing, claim) === 0)) return []
+  return [{ deviceId: pred.deviceId, at }]
 }

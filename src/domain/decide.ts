@@ -2,14 +2,15 @@ import type { AppId, DeviceId, DispatchId, Instant, UserId } from './brand.js'
 import { classifyAnswer, deadEvidenceAt } from './answer.js'
 import { normalizeContact } from './contact.js'
 import type { DeviceFact, DeliveryReported, Input, ProviderAnswer, SubscriptionSet, UserAttributes } from './input.js'
-import { isDeviceFact } from './input.js'
+import { isDeviceFact, isReport } from './input.js'
 import { compareInputs, emptyList, exact, insertSorted, sameCanonical } from './order.js'
 import type { DispatchEvidence } from './dispatch-verdict.js'
 import { verdictChanges, withDispatchAnswer } from './dispatch-verdict.js'
 import type { App } from './app.js'
 import type { ChangelogEntry } from './changelog.js'
 import { entryUser } from './changelog.js'
-import { boundedToken, claimantAt, claimNeighbours, latestClaimAt, withClaim } from './claims.js'
+import type { NextReport } from './claims.js'
+import { boundedToken, claimantAt, claimNeighbours, compareClaims, latestClaimAt, withClaim } from './claims.js'
 import { collapseAround, compactBefore, horizonOf } from './compaction.js'
 import type { AppPolicy } from './policy.js'
 import type { RegistrationShell } from './project.js'
@@ -223,7 +224,7 @@ const applyDeviceFact = (tx: Overlay, previous: Reads, fact: DeviceFact, catalog
   const neighbours = reported === null ? emptyList : claimNeighbours(read.token(fact.appId, reported), fact.deviceId, fact.at)
   if (reported !== null) {
     const record = read.token(fact.appId, reported) ?? emptyToken(fact.appId, reported)
-    tx.put(pruned(boundedToken(withClaim(record, fact.deviceId, fact.at))))
+    tx.put(pruned(boundedToken(withClaim(record, fact.deviceId, fact.at, nextReportOf(read, fact.appId, reported)))))
   }
   const app = catalog.app(fact.appId)
   if (app === undefined) return
@@ -258,6 +259,21 @@ const registrationRecord = (
     ? { kind: 'registration', appId, deviceId, facts, view, horizon }
     : { kind: 'registration', appId, deviceId, facts, view, horizon, settledOptIns }
 }
+
+/**
+ * R3: a device's first report of `key` after a claim, from its registration's facts (loaded:
+ * `claimNeighbours` names the device whose holding a claim can split).
+ */
+const nextReportOf =
+  (read: Reads, appId: AppId, key: TokenKey): NextReport =>
+  (deviceId, after) => {
+    for (const fact of read.registration(appId, deviceId)?.facts ?? emptyList) {
+      if (!isReport(fact) || fact.token === undefined || tokenKey(fact.token) !== key) continue
+      const report = { deviceId, at: fact.at }
+      if (compareClaims(report, after) > 0) return report
+    }
+    return undefined
+  }
 
 const sameFacts = (a: readonly DeviceFact[], b: readonly DeviceFact[]): boolean => a.length === b.length && a.every((f, i) => f === b[i])
 

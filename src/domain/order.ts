@@ -113,3 +113,18 @@ export const exact = <A>(items: readonly A[]): readonly A[] => (items.length ===
  * never opt in, and a million empty arrays are a million allocations.
  */
 export const emptyList: readonly never[] = Object.freeze([])
+
+/**
+ * The first index of a sorted list at which `before` stops holding (it holds for a prefix of
+ * the list, then never again): binary search, so a lookup costs log n.
+ */
+export const partitionPoint = <A>(items: readonly A[], before: (item: A) => boolean): number => {
+  let lo = 0
+  let hi = items.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (before(items[mid] as A)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}

@@ -97,7 +97,7 @@ export interface RegistrationRecord {
   readonly settledOptIns?: readonly OptIn[]
 }
 
-/** A device's latest report of a token (R3: the latest claim holds the token). */
+/** A device's report of a token at a time (R3: the latest report holds the token). */
 export interface Claim {
   readonly deviceId: DeviceId
   readonly at: Instant
@@ -118,8 +118,15 @@ export interface TokenRecord {
   readonly kind: 'token'
   readonly appId: AppId
   readonly key: TokenKey
-  /** Sorted by device id; one per device. */
+  /**
+   * R3: the reports that took the token (the first report, and every report that followed
+   * another device's), in R3 order, the latest `claimsKept` (`claims.ts`): the token's holders
+   * one after the other, each from its claim until the next. Records of earlier releases hold
+   * each device's latest report instead, and are read as such a timeline.
+   */
   readonly claims: readonly Claim[]
+  /** The latest report of the token by any device (what answers are pruned by); absent in records of earlier releases. */
+  readonly lastReport?: Claim
   /** R17: evidence times of `dead` answers, sorted, unique. */
   readonly deaths: readonly Instant[]
   readonly ambiguous: readonly AmbiguousAnswer[]

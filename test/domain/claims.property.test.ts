@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { AppId, DeviceId, Input, Instant, RegistrationRecord, RegistryRecord, TokenKey, TokenRecord } from 'push-registry'
 import { recordId } from 'push-registry'
+import type { NextReport } from '../../src/domain/claims.js'
 import { boundedToken, claimantAt, claimsKept, compareClaims, orderedClaims, withClaim } from '../../src/domain/claims.js'
 import { canonicalKey } from '../../src/domain/order.js'
 import { projectRegistration } from '../../src/domain/project.js'
@@ -97,23 +98,52 @@ describe('claims: a token passed among many devices (R3, D14)', () => {
 
 const emptyTokenRecord: TokenRecord = { kind: 'token', appId: 'ios' as AppId, key: 'k' as TokenKey, claims: [], deaths: [], ambiguous: [], deliveries: [] }
 
-describe('claimsKept (D14)', () => {
-  const claimsArb = fc.array(fc.record({ device: fc.integer({ min: 0, max: 150 }), at: fc.integer({ min: 0, max: 400 }) }), { maxLength: 400 })
+describe('the holder timeline (R3, D14)', () => {
+  const reportArb = fc.record({ device: fc.integer({ min: 0, max: 5 }), at: fc.integer({ min: 0, max: 40 }) })
+  type Report = { readonly device: number; readonly at: number }
+  const claimOf = (r: Report) => ({ deviceId: `d${r.device}` as DeviceId, at: r.at as Instant })
 
-  it(`D14, I9: a token record keeps the latest ${claimsKept} claims of the set of every device's latest report, in any order and with duplicates`, () => {
+  /** Applies reports one at a time, each device's next report read from the reports it made so far (its facts). */
+  const apply = (list: readonly Report[], start: TokenRecord = emptyTokenRecord): TokenRecord => {
+    const seen: Report[] = []
+    return list.reduce((record, r) => {
+      seen.push(r)
+      const next: NextReport = (deviceId, after) =>
+        seen
+          .map(claimOf)
+          .filter((c) => c.deviceId === deviceId && compareClaims(c, after) > 0)
+          .sort(compareClaims)[0]
+      return withClaim(record, `d${r.device}` as DeviceId, r.at as Instant, next)
+    }, start)
+  }
+
+  /** What the timeline must be: every report that follows another device's (or comes first), in R3 order. */
+  const takes = (list: readonly Report[]) => {
+    const all = [...new Map(list.map((r) => [`${r.device}@${r.at}`, claimOf(r)])).values()].sort(compareClaims)
+    return all.filter((c, i) => i === 0 || (all[i - 1] as (typeof all)[number]).deviceId !== c.deviceId)
+  }
+
+  it('R3, I9: the kept claims are the takes of the set of every report, in any order and with duplicates', () => {
     fc.assert(
-      fc.property(claimsArb, fc.integer(), (claims, seed) => {
-        const apply = (list: readonly { device: number; at: number }[]) =>
-          list.reduce((record, c) => withClaim(record, `d${c.device}` as DeviceId, c.at as Instant), emptyTokenRecord)
-        const latest = new Map<number, number>()
-        for (const c of claims) latest.set(c.device, Math.max(latest.get(c.device) ?? -1, c.at))
-        const expected = [...latest].map(([device, at]) => ({ deviceId: `d${device}` as DeviceId, at: at as Instant })).sort(compareClaims).slice(-claimsKept)
-        const shuffled = fc.sample(fc.shuffledSubarray([...claims, ...claims.slice(0, seed & 31)], { minLength: claims.length + Math.min(claims.length, seed & 31), maxLength: claims.length + Math.min(claims.length, seed & 31) }), { numRuns: 1, seed })[0] ?? []
-        expect(apply(claims).claims).toEqual(expected)
+      fc.property(fc.array(reportArb, { maxLength: 40 }), fc.integer(), (reports, seed) => {
+        const doubled = [...reports, ...reports.slice(0, seed & 15)]
+        const shuffled = fc.sample(fc.shuffledSubarray(doubled, { minLength: doubled.length, maxLength: doubled.length }), { numRuns: 1, seed })[0] ?? []
+        const expected = takes(reports)
+        expect(apply(reports).claims).toEqual(expected)
         expect(apply(shuffled).claims).toEqual(expected)
+        expect(apply(shuffled).lastReport).toEqual(expected.length === 0 ? undefined : [...reports].map(claimOf).sort(compareClaims).at(-1))
       }),
       { numRuns },
     )
+  })
+
+  it(`D14: a token record keeps at most ${claimsKept} takes, the latest, and repeats add none`, () => {
+    const alternating = Array.from({ length: 500 }, (_, i) => ({ device: i % 2, at: i }))
+    const record = apply(alternating)
+    expect(record.claims).toHaveLength(claimsKept)
+    expect(record.claims.at(-1)).toEqual(claimOf({ device: 1, at: 499 }))
+    const repeats = Array.from({ length: 500 }, (_, i) => ({ device: 0, at: i }))
+    expect(apply(repeats).claims).toEqual([claimOf({ device: 0, at: 0 })])
   })
 
   it('D14: a record written by an earlier release (claims sorted by device id, unbounded) is read in R3 order and written back bounded', () => {
