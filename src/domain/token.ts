@@ -55,8 +55,11 @@ const endpointParts = (text: string): { readonly host: string; readonly secret: 
   // The URL parser drops tabs and newlines anywhere before it reads the text; so does this.
   const clean = text.replace(/[\t\n\r]/g, '')
   const authority = /^https:\/\/([^/\\?#]+)/i.exec(clean)?.[1]
+  // What the text itself shows as `https://host`: a tab or a newline inside that prefix
+  // (`https:\t//SECRET`) makes the parser read a host the text does not show there.
+  const shown = /^https:\/\/([^/\\?#\t\n\r]+)/i.exec(text)?.[1]
   // With user info, the "host" may be what followed a smuggling `@` (`https://push.example@SECRET/`).
-  if (authority === undefined || authority.includes('@')) return null
+  if (authority === undefined || authority !== shown || authority.includes('@')) return null
   let url: URL
   try {
     url = new URL(clean)

@@ -66,6 +66,8 @@ describe('redact of hostile endpoint spellings (S2)', () => {
       `https://@${secret}/x`,
       `https://\t/${secret}`,
       `https://fcm.googleapis.com@${secret}/x`,
+      `https:\t//${secret}`,
+      `https:/\t/${secret}`,
     ]) {
       for (const token of [spelling, { endpoint: spelling, keys: { p256dh: 'p', auth: 'a' } }]) {
         const shown = redact(token)
