@@ -79,7 +79,7 @@ export type {
   DispatchRecord,
   DispatchSends,
   EndReason,
-  SendCounts,
+  LatestOptIn,
   OptIn,
   RecordKey,
   RecordKind,
@@ -87,9 +87,12 @@ export type {
   RegistrationRef,
   RegistrationView,
   RegistryRecord,
+  SendCounts,
   Stamped,
   TokenRecord,
   TokenState,
+  UserLink,
+  UserLinksRecord,
   UserRecord,
 } from './domain/records.js'
 export { recordId } from './domain/records.js'

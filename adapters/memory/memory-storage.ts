@@ -63,6 +63,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     contact: new Map(),
     delivery: new Map(),
     changelog: new Map(),
+    links: new Map(),
   }
   const scopesInOrder: Readonly<Record<RecordKind, Scope[]>> = {
     registration: [],
@@ -72,6 +73,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     contact: [],
     delivery: [],
     changelog: [],
+    links: [],
   }
 
   const scopeOf = (kind: RecordKind, name: string, create: boolean): Scope | undefined => {

@@ -169,5 +169,19 @@ const tokenHealth: Migration = {
   ],
 }
 
+/**
+ * 006 (D14): one more kind of record, the nodes of a user's links, which list what names the
+ * user (registrations, contact addresses, others' changelog entries) by key.
+ */
+const userLinkKinds: Migration = {
+  version: '006',
+  name: 'user-link-kinds',
+  statements: (s) => [
+    `ALTER TABLE ${s}.records DROP CONSTRAINT records_kind_check`,
+    `ALTER TABLE ${s}.records ADD CONSTRAINT records_kind_check
+      CHECK (kind IN ('registration', 'token', 'user', 'dispatch', 'contact', 'delivery', 'changelog', 'links'))`,
+  ],
+}
+
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [records, changeFeed, digests, boundedHistoryKinds, tokenHealth]
+export const migrations: readonly Migration[] = [records, changeFeed, digests, boundedHistoryKinds, tokenHealth, userLinkKinds]

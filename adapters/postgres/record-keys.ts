@@ -35,5 +35,7 @@ export const rowKeyOf = (key: RecordKey | RegistryRecord): RowKey => {
       return { kind: key.kind, scope: key.appId, id: JSON.stringify([key.dispatchId, key.event, key.deviceId]) }
     case 'changelog':
       return { kind: key.kind, scope: key.userId, id: String(key.seq) }
+    case 'links':
+      return { kind: key.kind, scope: key.userId, id: key.node }
   }
 }

@@ -21,14 +21,18 @@ import type {
   ContactKind,
   ContactRecord,
   DispatchRecord,
+  LatestOptIn,
   OptIn,
   RecordKey,
   RegistrationRecord,
+  RegistrationRef,
   RegistrationView,
   TokenRecord,
   UserRecord,
 } from './records.js'
 import { deliveryMarkKey, dispatchKey, registrationKey, tokenRecordKey, userKey } from './records.js'
+import { erasedUser } from './erased-user.js'
+import { addLink, allLinks, isLaterOptIn, isUnlinked, latestOf, linkPath, namedBy, namedUsers, optInAt, sameRef, withoutLegacyLists } from './user-links.js'
 import { laterStamp } from './subscription.js'
 import type { ReleaseDispatchRecord } from './release-001.js'
 import { currentDispatch, isReleaseDispatch, releaseDispatchMarks } from './release-001.js'
@@ -46,14 +50,14 @@ import { Overlay, reads } from './world.js'
  */
 export const needs = (world: World, input: Input, catalog: Catalog): RecordKey[] => {
   const read = reads(world)
-  if (isDeviceFact(input)) return deviceFactNeeds(read, input, catalog)
+  if (isDeviceFact(input)) return deviceFactNeeds(world, read, input, catalog)
   switch (input.type) {
     case 'provider_answer':
       return answerNeeds(read, input, catalog)
     case 'subscription_set':
       return [userKey(input.userId)]
     case 'user_attributes':
-      return [userKey(input.userId), ...contactKeys(input)]
+      return [userKey(input.userId), ...contactKeys(input).flatMap((key) => [key, ...linkPath(input.userId, key)])]
     case 'delivery_reported':
       return [dispatchKey(input.appId, input.dispatchId), deliveryMarkKey(input.appId, input.dispatchId, input.deviceId, input.event)]
   }
@@ -89,7 +93,7 @@ export type RegistryRecordChange = ReturnType<Overlay['written']>
 
 // ---------------------------------------------------------------- what each input reads
 
-const deviceFactNeeds = (read: Reads, fact: DeviceFact, catalog: Catalog): RecordKey[] => {
+const deviceFactNeeds = (world: World, read: Reads, fact: DeviceFact, catalog: Catalog): RecordKey[] => {
   const keys: RecordKey[] = [registrationKey(fact.appId, fact.deviceId)]
   const existing = read.registration(fact.appId, fact.deviceId)
   const facts = insertSorted(existing?.facts ?? [], fact, compareInputs)
@@ -107,7 +111,15 @@ const deviceFactNeeds = (read: Reads, fact: DeviceFact, catalog: Catalog): Recor
     (horizon !== null && fact.at < horizon) ||
     horizonOf(facts, catalog.policy(fact.appId).reorderWindow, horizon) !== horizon
   if (settles) for (const key of reportedTokenKeys(facts)) if (key !== reported && key !== current) keys.push(...evidenceNeeds(read, fact.appId, key))
-  for (const userId of seenUsers(facts)) keys.push(userKey(userId))
+  // D14: the users already named on the device are not read (their records do not list it);
+  // one named here for the first time gets a link, and its user record if they are new.
+  const named = namedBy(fact)
+  if (named !== null && (existing === undefined || !namedUsers(existing.facts).has(named))) {
+    // Until the registration is loaded, whether the user is new there is a guess: only their
+    // record is named for it, not the path of a link.
+    const known = world.has?.(keys[0] as RecordKey) ?? true
+    keys.push(userKey(named), ...(known ? linkPath(named, { kind: 'registration', appId: fact.appId, deviceId: fact.deviceId }) : []))
+  }
   return keys
 }
 
@@ -184,24 +196,13 @@ const dispatchEvidence = (answer: ProviderAnswer): DispatchEvidence | null => {
   return verdict === 'ambiguous' || verdict === 'delivered' || verdict === 'dead' ? verdict : null
 }
 
-const contactKeys = (input: UserAttributes): RecordKey[] => {
-  const keys: RecordKey[] = []
+const contactKeys = (input: UserAttributes): (RecordKey & { readonly kind: 'contact' })[] => {
+  const keys: (RecordKey & { readonly kind: 'contact' })[] = []
   for (const kind of ['email', 'phone'] as const) {
     const value = input[kind]
     if (typeof value === 'string') keys.push({ kind: 'contact', contact: kind, value: normalizeContact(kind, value) })
   }
   return keys
-}
-
-/** D2: everyone an ownership fact named. */
-const seenUsers = (facts: readonly DeviceFact[]): UserId[] => {
-  const users = new Set<UserId>()
-  for (const fact of facts) {
-    if ((fact.type === 'user_changed' || fact.type === 'session_started') && fact.userId !== undefined) {
-      users.add(fact.userId)
-    }
-  }
-  return [...users]
 }
 
 // ---------------------------------------------------------------- device facts
@@ -236,7 +237,7 @@ const applyDeviceFact = (tx: Overlay, previous: Reads, fact: DeviceFact, catalog
   const view = projectRegistration(next, facts, app, policy, read)
   tx.put(registrationRecord(fact.appId, fact.deviceId, facts, view, horizon, settledOptIns))
   if (reported !== null) reprojectClaimants(tx, previous, fact.appId, reported, neighbours, catalog)
-  syncUsers(tx, fact.appId, fact.deviceId, view)
+  syncLinks(tx, { appId: fact.appId, deviceId: fact.deviceId }, existing, facts, view)
   appendEntries(tx, settled.entries)
 }
 
@@ -321,9 +322,13 @@ const appendEntries = (tx: Overlay, entries: readonly ChangelogEntry[]): void =>
   for (const entry of entries) {
     const userId = entryUser(entry)
     if (userId === null) continue
-    const user = read.user(userId) ?? emptyUser(userId)
+    const user = withoutLegacyLists(tx, read.user(userId) ?? emptyUser(userId))
     const seq = user.changelog ?? 0
     tx.put({ kind: 'changelog', userId, seq, entry })
+    // Erasing a user named in another's entry finds it through their links.
+    for (const other of new Set([entry.from, entry.to])) {
+      if (other !== null && other !== userId && other !== erasedUser) addLink(tx, other, { kind: 'changelog', userId, seq })
+    }
     tx.put({ ...user, changelog: seq + 1 })
   }
 }
@@ -376,31 +381,60 @@ const reprojectClaimants = (
 const sameContent = (a: unknown, b: unknown): boolean => sameCanonical(a, b)
 
 /**
- * D2, R12: every user seen on the registration lists it, and holds exactly the opt-ins the
- * registration attributes to them now (an earlier fold may have attributed them elsewhere).
+ * D2, R12, D14: what the registration's users hold of it. A user named on it for the first
+ * time gets a link to it (and a user record when first seen anywhere); a user whose opt-in
+ * there changed gets their latest opt-in updated. Nothing else is written: an input that
+ * changes neither writes no user-side record, however many devices the user is on.
  */
-const syncUsers = (tx: Overlay, appId: AppId, deviceId: DeviceId, view: RegistrationView): void => {
+const syncLinks = (tx: Overlay, ref: RegistrationRef, before: RegistrationRecord | undefined, facts: readonly DeviceFact[], view: RegistrationView): void => {
   const read = reads(tx)
-  for (const userId of view.seenUsers) {
-    const user = read.user(userId) ?? emptyUser(userId)
-    const optIn = view.optIns.find((o) => o.userId === userId)
-    const registrations = insertSorted(user.registrations, { appId, deviceId }, compareRefs)
-    const others = exact(user.optIns.filter((o) => o.appId !== appId || o.deviceId !== deviceId))
-    const optIns =
-      optIn === undefined ? others : insertSorted(others, { appId, deviceId, at: optIn.at }, compareRefs)
-    const unchanged =
-      registrations === user.registrations &&
-      optIns.length === user.optIns.length &&
-      optIns.every((o, i) => o.at === user.optIns[i]?.at && compareRefs(o, user.optIns[i] as typeof o) === 0)
-    if (!unchanged || read.user(userId) === undefined) tx.put({ ...user, registrations, optIns })
+  const namedBefore = namedUsers(before?.facts ?? emptyList)
+  const seenBefore = before?.view.seenUsers ?? emptyList
+  for (const userId of namedUsers(facts)) {
+    const newlySeen = !seenBefore.includes(userId) && view.seenUsers.includes(userId)
+    const user = newlySeen || !namedBefore.has(userId) ? read.user(userId) : undefined
+    if (newlySeen && user === undefined) tx.put(emptyUser(userId))
+    // A release before links listed only where a user was seen: an unlinked user seen where
+    // they were only named before gets the link it lacks (readers drop repeated links).
+    if (!namedBefore.has(userId) || (newlySeen && isUnlinked(user))) addLink(tx, userId, { kind: 'registration', ...ref })
+  }
+  const was = new Map((before?.view.optIns ?? emptyList).map((o) => [o.userId, o.at]))
+  const is = new Map(view.optIns.map((o) => [o.userId, o.at]))
+  for (const userId of new Set([...was.keys(), ...is.keys()])) {
+    if (was.get(userId) !== is.get(userId)) changeOptIn(tx, userId, ref, is.get(userId))
   }
 }
 
-const compareRefs = (
-  a: { readonly appId: AppId; readonly deviceId: DeviceId },
-  b: { readonly appId: AppId; readonly deviceId: DeviceId },
-): number =>
-  a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0
+/**
+ * R12: one registration's opt-in of `userId` is now `at` (`undefined`: none). Their latest
+ * opt-in moves to it when it is later; when it was the latest and moved back, the latest is
+ * found again among every registration they are linked to (rare: a late input that gives the
+ * opt-in to someone else). The user record is written in every case, so that two commits
+ * changing opt-ins of one user conflict, and a recomputation never misses a concurrent one.
+ */
+const changeOptIn = (tx: Overlay, userId: UserId, ref: RegistrationRef, at: Instant | undefined): void => {
+  const read = reads(tx)
+  const user = withoutLegacyLists(tx, read.user(userId) ?? emptyUser(userId))
+  const holder = user.latestOptIn
+  const candidate = optInAt(ref, at)
+  let latest: LatestOptIn | undefined = holder
+  if (candidate !== undefined && (holder === undefined || isLaterOptIn(candidate, holder))) latest = candidate
+  else if (holder !== undefined && sameRef(holder, ref)) latest = linkedOptIns(tx, userId)
+  const { latestOptIn: _, ...rest } = user
+  tx.put(latest === undefined ? rest : { ...rest, latestOptIn: latest })
+}
+
+/** The latest opt-in of `userId` over every registration linked to them, as `tx` sees them now. */
+const linkedOptIns = (tx: Overlay, userId: UserId): LatestOptIn | undefined => {
+  const read = reads(tx)
+  const candidates: LatestOptIn[] = []
+  for (const link of allLinks(tx, userId)) {
+    if (link.kind !== 'registration') continue
+    const candidate = optInAt(link, read.registration(link.appId, link.deviceId)?.view.optIns.find((o) => o.userId === userId)?.at)
+    if (candidate !== undefined) candidates.push(candidate)
+  }
+  return latestOf(candidates)
+}
 
 // ---------------------------------------------------------------- token records
 
@@ -542,8 +576,6 @@ const emptyUser = (userId: UserId): UserRecord => ({
   subscription: null,
   email: null,
   phone: null,
-  registrations: emptyList,
-  optIns: emptyList,
 })
 
 /** R11, R13: the latest explicit setting wins. */
@@ -552,7 +584,7 @@ const applySubscription = (tx: Overlay, input: SubscriptionSet): void => {
   const existing = read.user(input.userId)
   const user = existing ?? emptyUser(input.userId)
   const subscription = laterStamp(user.subscription, { at: input.at, value: input.state })
-  if (existing === undefined || subscription !== user.subscription) tx.put({ ...user, subscription })
+  if (existing === undefined || subscription !== user.subscription) tx.put({ ...withoutLegacyLists(tx, user), subscription })
 }
 
 /** D11: an absent field changes nothing; each address remembers who claimed it, and when. */
@@ -567,7 +599,7 @@ const applyAttributes = (tx: Overlay, input: UserAttributes): void => {
     user = { ...user, [kind]: laterStamp(user[kind], { at: input.at, value: normal }) }
     if (normal !== null) claimContact(tx, kind, normal, input.userId, input.at)
   }
-  if (existing === undefined || user.email !== existing.email || user.phone !== existing.phone) tx.put(user)
+  if (existing === undefined || user.email !== existing.email || user.phone !== existing.phone) tx.put(withoutLegacyLists(tx, user))
 }
 
 const claimContact = (tx: Overlay, contact: ContactKind, value: string, userId: UserId, at: Instant): void => {
@@ -575,6 +607,8 @@ const claimContact = (tx: Overlay, contact: ContactKind, value: string, userId: 
   const record: ContactRecord = existing ?? { kind: 'contact', contact, value, claims: [] }
   const previous = record.claims.find((c) => c.userId === userId)
   if (existing !== undefined && previous !== undefined && previous.at >= at) return
+  // Erasing the user finds every address they ever claimed through their links (D11).
+  if (previous === undefined) addLink(tx, userId, { kind: 'contact', contact, value })
   const claims = exact(
     record.claims
       .filter((c) => c.userId !== userId)

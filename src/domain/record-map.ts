@@ -77,6 +77,8 @@ const kindIndex = (key: RecordKey | RegistryRecord): number => {
       return 5
     case 'changelog':
       return 6
+    case 'links':
+      return 7
   }
 }
 
@@ -96,6 +98,7 @@ export const recordScope = (key: RecordKey | RegistryRecord): string => {
     case 'contact':
       return key.contact
     case 'changelog':
+    case 'links':
       return key.userId
   }
 }
@@ -117,5 +120,7 @@ export const recordIdWithin = (key: RecordKey | RegistryRecord): string | number
       return `${key.dispatchId}\u0000${key.event}\u0000${key.deviceId}`
     case 'changelog':
       return key.seq
+    case 'links':
+      return key.node
   }
 }

@@ -18,6 +18,7 @@ export type RegistryRecord =
   | ContactRecord
   | DeliveryMarkRecord
   | ChangelogEntryRecord
+  | UserLinksRecord
 
 export type RecordKind = RegistryRecord['kind']
 
@@ -145,7 +146,17 @@ export interface RegistrationRef {
   readonly deviceId: DeviceId
 }
 
-/** One user: explicit settings, contact attributes, and where they have been seen. */
+/** R12, D3: the latest opt-in attributed to a user, and the registration it is on. */
+export interface LatestOptIn extends RegistrationRef {
+  readonly at: Instant
+}
+
+/**
+ * One user: explicit settings, contact attributes, and their latest opt-in. Bounded whatever
+ * the number of devices the user was seen on (D14): where they were seen is listed by their
+ * links ({@link UserLinksRecord}), and what each registration attributes to them is in that
+ * registration's view.
+ */
 export interface UserRecord {
   readonly kind: 'user'
   readonly userId: UserId
@@ -153,12 +164,55 @@ export interface UserRecord {
   readonly subscription: Stamped<SubscriptionState> | null
   readonly email: Stamped<string | null> | null
   readonly phone: Stamped<string | null> | null
-  /** D2: the registrations the user has been seen on, sorted. */
-  readonly registrations: readonly RegistrationRef[]
-  /** R12: the latest opt-in per registration attributed to this user, sorted by registration. */
-  readonly optIns: readonly (RegistrationRef & { readonly at: Instant })[]
+  /**
+   * R12: the latest opt-in any registration attributes to this user (ties: the smallest
+   * registration); absent: none. Every change of one of their opt-ins writes this record, so
+   * that a commit which recomputes it from their registrations conflicts with any other.
+   */
+  readonly latestOptIn?: LatestOptIn
   /** R9, D14: how many settled changelog entries this user has (`ChangelogEntryRecord`s 0…n-1); absent: none. */
   readonly changelog?: number
+  /**
+   * Written by a release before user links: the registrations the user was seen on (D2),
+   * sorted. Read as links until the record's next write moves them into links.
+   */
+  readonly registrations?: readonly RegistrationRef[]
+  /** Written by a release before user links: the latest opt-in per registration (R12). */
+  readonly optIns?: readonly (RegistrationRef & { readonly at: Instant })[]
+  /**
+   * The record was first written by a release before user links: what it named then beyond
+   * the registrations it listed (a logout alone, contact addresses, others' changelog entries)
+   * is not linked, so erasing the user also scans for it.
+   */
+  readonly unlinked?: true
+}
+
+/**
+ * What names a user, as their links list it: a registration they were named on (seen, D2, or
+ * only logged out of), a contact address they claimed (D11), another user's settled changelog
+ * entry that names them in `from` or `to` (R9).
+ */
+export type UserLink =
+  | { readonly kind: 'registration'; readonly appId: AppId; readonly deviceId: DeviceId }
+  | { readonly kind: 'contact'; readonly contact: ContactKind; readonly value: string }
+  | { readonly kind: 'changelog'; readonly userId: UserId; readonly seq: number }
+
+/**
+ * D14: one node of a user's links, a trie over the links' hashes (hex digits, `linkHash`): the
+ * root is `node: ''`. A leaf lists at most `linkCapacity` links sorted by id; when a link would
+ * overflow it, it becomes an inner node listing its children (the next digit) and its links
+ * move into them. Nodes split only when their prefix holds more than the capacity, so the trie
+ * is a function of the set of links, whatever the order they came in (I9). Listing a user's
+ * links reads it by key, level by level (no scan, no port query); adding one reads its path.
+ */
+export interface UserLinksRecord {
+  readonly kind: 'links'
+  readonly userId: UserId
+  readonly node: string
+  /** A leaf: its links, sorted by `linkId`. */
+  readonly links?: readonly UserLink[]
+  /** An inner node: the digits of its children, sorted. */
+  readonly children?: readonly string[]
 }
 
 /** A `delivery_reported` event (D14): what the SDK can report about one push on one device. */
@@ -269,6 +323,7 @@ export type RecordKey =
       readonly event: DeliveryEvent
     }
   | { readonly kind: 'changelog'; readonly userId: UserId; readonly seq: number }
+  | { readonly kind: 'links'; readonly userId: UserId; readonly node: string }
 
 const sep = '\u0000'
 
@@ -289,6 +344,8 @@ export const recordId = (key: RecordKey | RegistryRecord): string => {
       return `m${sep}${key.appId}${sep}${key.dispatchId}${sep}${key.event}${sep}${key.deviceId}`
     case 'changelog':
       return `l${sep}${key.userId}${sep}${key.seq}`
+    case 'links':
+      return `n${sep}${key.userId}${sep}${key.node}`
   }
 }
 
@@ -305,6 +362,7 @@ export const dispatchKey = (appId: AppId, dispatchId: DispatchId): RecordKey => 
   dispatchId,
 })
 export const changelogEntryKey = (userId: UserId, seq: number): RecordKey => ({ kind: 'changelog', userId, seq })
+export const userLinksKey = (userId: UserId, node: string): RecordKey => ({ kind: 'links', userId, node })
 export const deliveryMarkKey = (appId: AppId, dispatchId: DispatchId, deviceId: DeviceId, event: DeliveryEvent): RecordKey => ({
   kind: 'delivery',
   appId,

@@ -1,5 +1,6 @@
 import type { SubscriptionState } from './input.js'
 import type { Stamped, UserRecord } from './records.js'
+import { latestOptInOf } from './user-links.js'
 
 /**
  * R11, R12, R13: a user's subscription state is the latest of their explicit settings and the
@@ -9,8 +10,7 @@ import type { Stamped, UserRecord } from './records.js'
 export const subscriptionOf = (user: UserRecord | undefined): SubscriptionState => {
   if (user === undefined) return 'subscribed'
   const explicit = user.subscription
-  let latestOptIn = -Infinity
-  for (const optIn of user.optIns) if (optIn.at > latestOptIn) latestOptIn = optIn.at
+  const latestOptIn = latestOptInOf(user)?.at ?? -Infinity
   if (explicit === null) return latestOptIn === -Infinity ? 'subscribed' : 'opted_in'
   return latestOptIn > explicit.at ? 'opted_in' : explicit.value
 }

@@ -11,6 +11,7 @@ import type {
   RegistrationRecord,
   RegistryRecord,
   TokenRecord,
+  UserLinksRecord,
   UserRecord,
 } from './records.js'
 import { RecordMap } from './record-map.js'
@@ -27,6 +28,11 @@ export interface Catalog {
 /** The records an input's transition reads, already loaded by the shell. */
 export interface World {
   readonly get: (key: RecordKey) => RegistryRecord | undefined
+  /**
+   * Whether the record was loaded (present or absent), for a world that loads as it goes;
+   * a world that holds everything it will ever hold leaves it out.
+   */
+  readonly has?: (key: RecordKey) => boolean
 }
 
 /**
@@ -55,10 +61,13 @@ class TypedReads {
   deliveryMark(appId: AppId, dispatchId: DispatchId, deviceId: DeviceId, event: DeliveryEvent): DeliveryMarkRecord | undefined {
     return this.world.get({ kind: 'delivery', appId, dispatchId, deviceId, event }) as DeliveryMarkRecord | undefined
   }
+  links(userId: UserId, node: string): UserLinksRecord | undefined {
+    return this.world.get({ kind: 'links', userId, node }) as UserLinksRecord | undefined
+  }
 }
 
 /** Typed reads over a `World`. */
-export type Reads = Pick<TypedReads, 'registration' | 'token' | 'user' | 'dispatch' | 'contact' | 'deliveryMark'>
+export type Reads = Pick<TypedReads, 'registration' | 'token' | 'user' | 'dispatch' | 'contact' | 'deliveryMark' | 'links'>
 
 /** Typed reads over a `World`. */
 export const reads = (world: World): Reads => new TypedReads(world)

@@ -1,8 +1,19 @@
 import type { Instant, UserId } from '../domain/brand.js'
 import { eraseFromChangelog, eraseFromContact, eraseFromFacts, eraseFromSettled } from '../domain/erasure.js'
+import { isUnlinked, leafOf, linkPath, withoutLink } from '../domain/user-links.js'
 import { projectRegistration } from '../domain/project.js'
-import type { ChangelogEntryRecord, ContactRecord, RecordKey, RegistrationRecord, RegistrationView, RegistryRecord, UserRecord } from '../domain/records.js'
-import { dispatchKey, registrationKey, tokenRecordKey, userKey } from '../domain/records.js'
+import type {
+  ChangelogEntryRecord,
+  ContactRecord,
+  RecordKey,
+  RegistrationRecord,
+  RegistrationView,
+  RegistryRecord,
+  UserLink,
+  UserLinksRecord,
+  UserRecord,
+} from '../domain/records.js'
+import { changelogEntryKey, dispatchKey, registrationKey, tokenRecordKey, userKey, userLinksKey } from '../domain/records.js'
 import { currentTokenKey } from '../domain/registration-fold.js'
 import type { Catalog } from '../domain/world.js'
 import { reads } from '../domain/world.js'
@@ -13,6 +24,7 @@ import type { PendingEvent } from './events.js'
 import { eventsOf } from './events.js'
 import type { GuardedStorage } from './store.js'
 import { WorkingSet } from './store.js'
+import { userTries } from './user-links.js'
 
 /** What `registry.erase` did. */
 export interface EraseReport {
@@ -33,50 +45,153 @@ export interface EraseDeps {
   readonly maxAttempts: number
 }
 
-/** Registrations erased per commit: a user on thousands of devices is erased in bounded steps. */
-const pageSize = 100
+/** A user's own changelog entries deleted per commit. */
+const entriesPerCommit = 512
 
 /**
- * Erases a user's personal data everywhere, in resumable steps, each one atomic commit:
+ * Erases a user's personal data everywhere, in resumable steps, each one atomic commit, each
+ * reading what it rewrites by key from the user's links (D14), never scanning the store:
  *
- * 1. their registrations, a page at a time: every fact naming them names `erasedUser`
- *    instead, a token only they owned ends (`erased`), and the same commit drops those
- *    registrations from their user record, which is therefore the list of what is left;
- * 2. the registrations that name them without listing them (a logout alone), and their
- *    claims on contact addresses (D11): scans, a page per commit;
- * 3. last, their user record is deleted, the feed forgets the changes naming them, and a
- *    `user.erased` change is appended, in one commit.
+ * 1. each page of their links (`linkPageSize` links): every registration it names (every fact
+ *    naming them names `erasedUser` instead, a token only they owned ends, `erased`), every
+ *    contact address (their claim goes, D11) and every other user's changelog entry naming
+ *    them (as no one); the page is deleted in the same commit, so what is left is what is
+ *    left to do;
+ * 2. their settled changelog entries, with the links other users have to them;
+ * 3. for a user record written by a release before links (`unlinked`), the scans that release
+ *    needed: registrations, contacts and changelog entries naming them;
+ * 4. last, their user record and links record are deleted, the feed forgets the changes naming
+ *    them, and a `user.erased` change is appended, in one commit.
  *
- * A crash between steps leaves the user record listing what is still to do, so erasing again
- * resumes; once the record is gone, erasing again finds nothing and changes nothing. An input
- * naming the user that lands during the erasure changes their user record, which makes the
+ * A crash between steps leaves the pages still to do; erasing again resumes. Once the user
+ * and links records are gone, erasing again finds nothing and changes nothing. An input naming
+ * the user that lands during the erasure changes their user or links record, which makes the
  * last commit conflict and the erasure start over, so it is erased too.
  */
 export const erase = async (deps: EraseDeps, userId: UserId): Promise<EraseReport> => {
-  let registrations = 0
-  let contacts = 0
+  const done = { registrations: 0, contacts: 0, any: false }
   for (let attempt = 1; attempt <= deps.maxAttempts; attempt++) {
-    let conflicts = 0
-    for (let page = await eraseRegistrations(deps, userId); page !== 0; page = await eraseRegistrations(deps, userId)) {
-      if (page > 0) registrations += page
-      else if (++conflicts >= deps.maxAttempts) throw new ContentionError(deps.maxAttempts)
+    const user = (await deps.storage.read([userKey(userId)]))[0]?.record as UserRecord | undefined
+    const nodes = (await userTries(deps.storage.read, [userId])).nodes.get(userId) ?? []
+    for (const { record } of nodes) {
+      const { node, links } = record as UserLinksRecord
+      if (links !== undefined && links.length > 0) await retried(deps, () => eraseLeaf(deps, userId, node, done))
     }
-    // A registration can name a user it does not list as seen (a logout alone, D2), so the
-    // user record's list is not all: the scan finds the rest.
-    registrations += await eraseScanned(deps, userId, 'registration', async (ws, record) => {
-      const registration = eraseFromSettled(record as RegistrationRecord, userId)
-      const facts = eraseFromFacts(registration, userId, deps.now() as Instant)
-      return facts === null ? record : { ...registration, facts, view: await viewAfter(deps, ws, registration, facts, userId, deps.now() as Instant) }
-    })
-    // R9, D14: their settled changelog entries go, and entries of others name them as no one.
-    await eraseScanned(deps, userId, 'changelog', async (_ws, record) => eraseFromChangelog(record as ChangelogEntryRecord, userId))
-    // D11: every address the user ever claimed, not only their current ones.
-    contacts += await eraseScanned(deps, userId, 'contact', async (_ws, record) => eraseFromContact(record as ContactRecord, userId))
+    if (user !== undefined) {
+      for (let from = 0; from < (user.changelog ?? 0); from += entriesPerCommit) await retried(deps, () => eraseOwnEntries(deps, userId, from, done))
+    }
+    if (isUnlinked(user)) await eraseScanning(deps, userId, done)
     const last = await removeUser(deps, userId)
-    if (last === 'absent') return { erased: registrations + contacts > 0, registrations, contacts }
-    if (last === 'removed') return { erased: true, registrations, contacts }
+    if (last === 'absent') return { erased: done.any, registrations: done.registrations, contacts: done.contacts }
+    if (last === 'removed') return { erased: true, registrations: done.registrations, contacts: done.contacts }
   }
   throw new ContentionError(deps.maxAttempts)
+}
+
+/** What an erasure did so far. */
+interface Done {
+  registrations: number
+  contacts: number
+  any: boolean
+}
+
+/** Runs one step until it commits (`true`), reading again after each conflict (`false`). */
+const retried = async (deps: EraseDeps, step: () => Promise<boolean>): Promise<void> => {
+  for (let conflicts = 0; conflicts < deps.maxAttempts; conflicts++) if (await step()) return
+  throw new ContentionError(deps.maxAttempts)
+}
+
+/** A registration with `userId` erased from its facts and settled opt-ins; `null` when it never named them. */
+const erasedRegistration = async (deps: EraseDeps, ws: WorkingSet, stored: RegistrationRecord, userId: UserId): Promise<RegistrationRecord | null> => {
+  const registration = eraseFromSettled(stored, userId)
+  const at = deps.now() as Instant
+  const facts = eraseFromFacts(registration, userId, at)
+  if (facts === null) return registration === stored ? null : registration
+  return { ...registration, facts, view: await viewAfter(deps, ws, registration, facts, userId, at) }
+}
+
+/** Step 1: one leaf of the user's links, and what they name; `true` once committed (or nothing to do). */
+const eraseLeaf = async (deps: EraseDeps, userId: UserId, node: string, done: Done): Promise<boolean> => {
+  const ws = new WorkingSet()
+  const leafKey = userLinksKey(userId, node)
+  await ws.load(deps.storage, [leafKey])
+  const links = (ws.get(leafKey) as UserLinksRecord | undefined)?.links
+  if (links === undefined) return true
+  const keyOf = (link: UserLink): RecordKey => (link.kind === 'registration' ? registrationKey(link.appId, link.deviceId) : link)
+  await ws.load(deps.storage, links.map(keyOf))
+  let registrations = 0
+  let contacts = 0
+  for (const link of links) {
+    const record = ws.get(keyOf(link))
+    if (record === undefined) continue
+    if (record.kind === 'registration') {
+      const erased = await erasedRegistration(deps, ws, record, userId)
+      if (erased === null) continue
+      ws.stage([erased])
+      registrations++
+    } else if (record.kind === 'contact') {
+      const erased = eraseFromContact(record, userId)
+      if (erased === null) ws.drop(record)
+      else if (erased !== record) ws.stage([erased])
+      if (erased !== record) contacts++
+    } else if (record.kind === 'changelog') {
+      const erased = eraseFromChangelog(record, userId)
+      if (erased !== null && erased !== record) ws.stage([erased])
+    }
+  }
+  // Emptied, not deleted: an input adding a link here meanwhile conflicts with the last
+  // commit, which deletes every node of the user's links.
+  ws.stage([{ ...(ws.get(leafKey) as UserLinksRecord), links: [] }])
+  if (!(await commitErasing(deps, ws, userId))) return false
+  done.registrations += registrations
+  done.contacts += contacts
+  done.any = true
+  return true
+}
+
+/** Step 2: the user's entries `from`…, and the links other users hold to them; `true` once committed. */
+const eraseOwnEntries = async (deps: EraseDeps, userId: UserId, from: number, done: Done): Promise<boolean> => {
+  const ws = new WorkingSet()
+  const user = (await deps.storage.read([userKey(userId)]))[0]?.record as UserRecord | undefined
+  const count = Math.min(user?.changelog ?? 0, from + entriesPerCommit)
+  const keys = Array.from({ length: Math.max(0, count - from) }, (_, i) => changelogEntryKey(userId, from + i))
+  await ws.load(deps.storage, keys)
+  const entries = keys.flatMap((key) => {
+    const record = ws.get(key) as ChangelogEntryRecord | undefined
+    return record === undefined ? [] : [record]
+  })
+  // The users an entry names beside its own hold a link to it (`addLink` in `appendEntries`).
+  const linked = (entry: ChangelogEntryRecord) =>
+    [...new Set([entry.entry.from, entry.entry.to])].flatMap((other) =>
+      other === null || other === userId ? [] : [{ other, link: { kind: 'changelog', userId, seq: entry.seq } as const }],
+    )
+  await ws.load(deps.storage, entries.flatMap((e) => linked(e).flatMap(({ other, link }) => linkPath(other, link))))
+  for (const entry of entries) {
+    for (const { other, link } of linked(entry)) {
+      const leaf = leafOf(ws, other, link)
+      const without = leaf === undefined ? leaf : withoutLink(leaf, link)
+      if (without !== undefined && without !== leaf) ws.stage([without])
+    }
+    ws.drop(entry)
+  }
+  if (!ws.hasChanges()) return true
+  if (!(await commitErasing(deps, ws, userId))) return false
+  done.any = true
+  return true
+}
+
+/**
+ * Step 3, for a user record written by a release before links: what that release named the
+ * user in without listing it (a logout alone, every contact address, others' changelog
+ * entries) is found by scans, as that release did.
+ */
+const eraseScanning = async (deps: EraseDeps, userId: UserId, done: Done): Promise<void> => {
+  done.registrations += await eraseScanned(deps, userId, 'registration', async (ws, record) => (await erasedRegistration(deps, ws, record as RegistrationRecord, userId)) ?? record)
+  // R9, D14: their settled changelog entries go, and entries of others name them as no one.
+  await eraseScanned(deps, userId, 'changelog', async (_ws, record) => eraseFromChangelog(record as ChangelogEntryRecord, userId))
+  // D11: every address the user ever claimed, not only their current ones.
+  done.contacts += await eraseScanned(deps, userId, 'contact', async (_ws, record) => eraseFromContact(record as ContactRecord, userId))
+  done.any = true
 }
 
 /** Commits `writes` with their changes, without the erased user in them; `false` on a conflict. */
@@ -88,8 +203,9 @@ const commitErasing = async (
 ): Promise<boolean> => {
   const writes: RecordWrite[] = ws.writes()
   const events = [...withoutUser(eventsOf((record) => ws.original(record), ws.changed()), userId), ...(extra.events ?? [])]
+  const deletes = [...ws.deletes(), ...(extra.deletes ?? [])]
   const outcome = await deps.storage.commit(writes, {
-    ...(extra.deletes === undefined ? {} : { deletes: extra.deletes }),
+    ...(deletes.length === 0 ? {} : { deletes }),
     ...(events.length === 0 ? {} : { changes: draftsOf(events, deps.now()) }),
     ...(extra.forget === true ? { forgetChanges: [userId] } : {}),
   })
@@ -99,30 +215,6 @@ const commitErasing = async (
   }
   deps.committed(events)
   return true
-}
-
-/**
- * One page of the user's registrations. Answers how many it erased, `0` when none is left,
- * `-1` after a conflict (the caller reads again).
- */
-const eraseRegistrations = async (deps: EraseDeps, userId: UserId): Promise<number> => {
-  const ws = new WorkingSet()
-  await ws.load(deps.storage, [userKey(userId)])
-  const user = ws.get(userKey(userId)) as UserRecord | undefined
-  if (user === undefined || user.registrations.length === 0) return 0
-  const page = user.registrations.slice(0, pageSize)
-  await ws.load(deps.storage, page.map((ref) => registrationKey(ref.appId, ref.deviceId)))
-  const at = deps.now() as Instant
-  for (const ref of page) {
-    const stored = ws.get(registrationKey(ref.appId, ref.deviceId)) as RegistrationRecord | undefined
-    const registration = stored === undefined ? undefined : eraseFromSettled(stored, userId)
-    const facts = registration === undefined ? null : eraseFromFacts(registration, userId, at)
-    if (registration === undefined || facts === null) continue
-    ws.stage([{ ...registration, facts, view: await viewAfter(deps, ws, registration, facts, userId, at) }])
-  }
-  const done = (r: { readonly appId: string; readonly deviceId: string }) => page.some((p) => p.appId === r.appId && p.deviceId === r.deviceId)
-  ws.stage([{ ...user, registrations: user.registrations.filter((r) => !done(r)), optIns: user.optIns.filter((o) => !done(o)) }])
-  return (await commitErasing(deps, ws, userId)) ? page.length : -1
 }
 
 /** The records the projection of `facts` reads: the current token's record and the dispatches of its ambiguous answers. */
@@ -210,12 +302,15 @@ const eraseScanned = async (deps: EraseDeps, userId: UserId, kind: 'registration
 /** The last step: the user record goes, with the feed's changes naming them, and `user.erased` is announced. */
 const removeUser = async (deps: EraseDeps, userId: UserId): Promise<'absent' | 'removed' | 'again'> => {
   const [stored] = await deps.storage.read([userKey(userId)])
-  if (stored === undefined) return 'absent'
-  // An input that named the user since the first step added a registration: erase it first.
-  if ((stored.record as UserRecord).registrations.length > 0) return 'again'
-  const ws = new WorkingSet()
-  const removed = await commitErasing(deps, ws, userId, {
-    deletes: [{ key: userKey(userId), expectedVersion: stored.version }],
+  const nodes = (await userTries(deps.storage.read, [userId])).nodes.get(userId) ?? []
+  // An input that named the user since the first step added a link: erase it first.
+  if (nodes.some(({ record }) => ((record as UserLinksRecord).links ?? []).length > 0)) return 'again'
+  const deletes = [...(stored === undefined ? [] : [stored]), ...nodes].map((s) => ({ key: s.record as RecordKey, expectedVersion: s.version }))
+  if (deletes.length === 0) return 'absent'
+  // Conditional on every one: an input that names the user meanwhile changes their record or
+  // a node of their links (a new leaf is listed by its parent), and the erasure starts over.
+  const removed = await commitErasing(deps, new WorkingSet(), userId, {
+    deletes,
     events: [{ name: 'user.erased', payload: { userId } }],
     forget: true,
   })

@@ -171,15 +171,32 @@ const refusal = (index: number, refused: CommitRefusal, pathOf: PathOf): Rejecti
  */
 const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<{ readonly outcome: 'applied' | 'conflict' | CommitRefusal; readonly late: number }> => {
   const ws = new WorkingSet()
-  // Most inputs need only the records they name: read those for the whole unit at once.
-  await ws.load(deps.storage, inputs.flatMap((input) => needs(ws, input, deps.catalog)))
+  // Most inputs need only the records they name: read those for the whole unit at once, in a
+  // few rounds (what an input reads next can depend on what it read: its registration tells
+  // whether it names a user there for the first time, which reads the path of a new link).
+  for (let round = 0; round < 3; round++) {
+    const missing = ws.missing(inputs.flatMap((input) => needs(ws, input, deps.catalog)))
+    if (missing.length === 0) break
+    await ws.load(deps.storage, missing)
+  }
   let late = 0
   for (const input of inputs) {
     for (let missing = ws.missing(needs(ws, input, deps.catalog)); missing.length > 0; missing = ws.missing(needs(ws, input, deps.catalog))) {
       await ws.load(deps.storage, missing)
     }
     if (isLate(ws, deps.catalog, input)) late++
-    ws.stage(decide(ws, input, deps.catalog))
+    ws.takeMisses()
+    // A transition may read records `needs` could not name (a user's links, found from their
+    // links record): load what it missed and run it again, until it missed nothing.
+    for (;;) {
+      const written = decide(ws, input, deps.catalog)
+      const missed = ws.takeMisses()
+      if (missed.length === 0) {
+        ws.stage(written)
+        break
+      }
+      await ws.load(deps.storage, missed)
+    }
   }
   const writes = ws.writes()
   if (writes.length === 0) return { outcome: 'applied', late }

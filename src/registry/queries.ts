@@ -21,6 +21,7 @@ import type { Segment } from '../domain/segment.js'
 import type { RegistrationEntry } from '../domain/index-entry.js'
 import type { RegistrationQuery, UserQuery, UserRow } from '../ports/index-queries.js'
 import { mapped, nothing, paged } from './query-stream.js'
+import { linksOf, readAll, registrationLinks } from './user-links.js'
 import type { GuardedStorage } from './store.js'
 import { WorkingSet } from './store.js'
 
@@ -343,14 +344,18 @@ const readUsers = async (deps: QueryDeps, ids: Iterable<UserId>): Promise<Map<Us
   return users
 }
 
-const readRegistrations = async (deps: QueryDeps, users: readonly UserRecord[], inScope: InScope = () => true): Promise<Map<string, RegistrationRecord>> => {
-  const keys = users.flatMap((u) => u.registrations.flatMap((r) => (inScope(r.appId) ? [registrationKey(r.appId, r.deviceId)] : [])))
-  const found = await deps.storage.read(keys)
-  const out = new Map<string, RegistrationRecord>()
-  for (const stored of found) {
-    if (stored === undefined) continue
-    const record = stored.record as RegistrationRecord
-    out.set(`${record.appId}\u0000${record.deviceId}`, record)
+/**
+ * D2: the registrations `user` was seen on (of the read's apps), by app then device: their
+ * links, read by key a page at a time, and the registrations those name, `pageSize` at a time.
+ */
+const seenRegistrations = async (deps: QueryDeps, user: UserRecord, inScope: InScope = () => true): Promise<RegistrationRecord[]> => {
+  const links = (await linksOf(deps.storage.read, [user])).get(user.userId) ?? []
+  const refs = registrationLinks(links).filter((ref) => inScope(ref.appId))
+  const out: RegistrationRecord[] = []
+  for (const stored of await readAll(deps.storage.read, refs.map((ref) => registrationKey(ref.appId, ref.deviceId)))) {
+    const record = stored?.record as RegistrationRecord | undefined
+    // A link also names where the user only logged out (D2: not seen there).
+    if (record !== undefined && record.view.seenUsers.includes(user.userId)) out.push(record)
   }
   return out
 }
@@ -377,8 +382,7 @@ export const changelog = async (deps: QueryDeps, userId: UserId, scope?: ReadSco
   }
   // Settled entries are appended as they leave the window, late ones after the others.
   for (const history of byRegistration.values()) history.sort((a, b) => a.at - b.at)
-  const records = [...(await readRegistrations(deps, [user], inScope)).values()]
-  for (const record of records) {
+  for (const record of await seenRegistrations(deps, user, inScope)) {
     const app = deps.catalog.app(record.appId)
     if (app === undefined) continue
     const window = (await registrationHistory(deps, record, app, now)).filter((e) => entryUser(e) === userId)
@@ -455,16 +459,14 @@ export const profile = async (deps: QueryDeps, userId: UserId, scope?: ReadScope
   if (user === undefined) return null
   const now = deps.now()
   const inScope = inScopeOf(scope)
-  const records = await readRegistrations(deps, [user], inScope)
-  const devices = user.registrations.flatMap((ref) => {
-    if (!inScope(ref.appId)) return []
-    const record = records.get(`${ref.appId}\u0000${ref.deviceId}`)
-    const app = deps.catalog.app(ref.appId)
-    if (record === undefined || app === undefined) return []
+  const devices = (await seenRegistrations(deps, user, inScope)).flatMap((record) => {
+    const app = deps.catalog.app(record.appId)
+    if (app === undefined) return []
     const token = record.view.token
-    const live = record.view.owners.includes(userId) && isLiveAt(token, deps.catalog.policy(ref.appId).staleness, now) ? token : null
-    const stale = live !== null && isStaleAt(live, deps.catalog.policy(ref.appId).staleness, now)
-    return [{ appId: ref.appId, deviceId: ref.deviceId, pushRegisteredFor: pushRegisteredFor(app.name, live), stale, lastSeenAt: live?.reportedAt ?? null }]
+    const staleness = deps.catalog.policy(record.appId).staleness
+    const live = record.view.owners.includes(userId) && isLiveAt(token, staleness, now) ? token : null
+    const stale = live !== null && isStaleAt(live, staleness, now)
+    return [{ appId: record.appId, deviceId: record.deviceId, pushRegisteredFor: pushRegisteredFor(app.name, live), stale, lastSeenAt: live?.reportedAt ?? null }]
   })
   return {
     userId,

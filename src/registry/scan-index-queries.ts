@@ -5,6 +5,7 @@ import type { RegistrationRecord, UserRecord } from '../domain/records.js'
 import { registrationKey, userKey } from '../domain/records.js'
 import type { IndexPage, RegistrationQuery, UserQuery, UserRow } from '../ports/index-queries.js'
 import type { StoragePort } from '../ports/storage.js'
+import { linksOf, readAll, registrationLinks } from './user-links.js'
 import { defaultSubscription, distinctUserIds, isActiveMatch, registrationMatches, userRowOf } from './index-semantics.js'
 
 /** The index queries of a store, as the registry calls them. */
@@ -28,6 +29,7 @@ export interface IndexQueries {
  * ```
  */
 export const scanIndexQueries = (store: Pick<StoragePort, 'read' | 'scan'>): IndexQueries => {
+  const read: StoragePort['read'] = (keys) => store.read(keys)
   const readUsers = async (ids: readonly UserId[]): Promise<UserRecord[]> => {
     const found = await store.read(ids.map(userKey))
     return found.flatMap((stored) => (stored === undefined ? [] : [stored.record as UserRecord]))
@@ -65,17 +67,19 @@ export const scanIndexQueries = (store: Pick<StoragePort, 'read' | 'scan'>): Ind
       users = page.records.map((stored) => stored.record as UserRecord)
       next = page.next
     }
-    // D2: a user's registrations are among those they were seen on; owners ⊆ seen users.
+    // D2: a user's registrations are among those they were seen on; owners ⊆ seen users, and
+    // their links list every registration they were named on.
     const apps = query.apps
-    const refs = users.flatMap((user) => user.registrations.filter((ref) => apps === undefined || apps.includes(ref.appId)))
-    const found = await store.read(refs.map((ref) => registrationKey(ref.appId, ref.deviceId)))
+    const links = await linksOf(read, users)
+    const refsOf = (user: UserRecord) => registrationLinks(links.get(user.userId) ?? []).filter((ref) => apps === undefined || apps.includes(ref.appId))
+    const found = await readAll(read, users.flatMap((user) => refsOf(user).map((ref) => registrationKey(ref.appId, ref.deviceId))))
     const byId = new Map<string, RegistrationEntry>()
     for (const stored of found) {
       const entry = stored === undefined ? null : indexEntryOf(stored.record as RegistrationRecord)
       if (entry?.kind === 'registration') byId.set(`${entry.appId}\u0000${entry.deviceId}`, entry)
     }
     const rows = users.flatMap((user) => {
-      const owned = user.registrations.flatMap((ref) => {
+      const owned = refsOf(user).flatMap((ref) => {
         const entry = byId.get(`${ref.appId}\u0000${ref.deviceId}`)
         return entry !== undefined && entry.owners.includes(user.userId) ? [entry] : []
       })

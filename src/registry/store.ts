@@ -8,6 +8,7 @@ import type {
   ChangesRequest,
   CommitOptions,
   CommitOutcome,
+  RecordDelete,
   RecordWrite,
   ScanPage,
   ScanRequest,
@@ -110,10 +111,34 @@ export class WorkingSet implements World {
   private readonly slots = new RecordMap<Slot>()
   /** The slots of staged records, in the order they were first staged. */
   private readonly stagedSlots: Slot[] = []
+  /** Records dropped (erasure), with their keys; a slot staged again is no longer dropped. */
+  private readonly droppedSlots: { readonly key: RecordKey | RegistryRecord; readonly slot: Slot }[] = []
+  private misses: RecordKey[] = []
 
   readonly get = (key: RecordKey): RegistryRecord | undefined => {
     const slot = this.slots.get(key)
-    return slot === undefined ? undefined : (slot.staged ?? slot.stored?.record)
+    if (slot === undefined || (!slot.loaded && slot.staged === undefined)) {
+      this.misses.push(key)
+      return undefined
+    }
+    return slot.dropped ? undefined : (slot.staged ?? slot.stored?.record)
+  }
+
+  /** Whether the record was loaded (present or absent) or staged. */
+  readonly has = (key: RecordKey): boolean => {
+    const slot = this.slots.get(key)
+    return slot !== undefined && (slot.loaded || slot.staged !== undefined)
+  }
+
+  /**
+   * The keys read since the last call that this set had not loaded (answered as absent): a
+   * transition that read them must be run again once they are loaded. What an input reads can
+   * depend on records only it finds (a user's links, to recompute their latest opt-in).
+   */
+  takeMisses(): RecordKey[] {
+    const misses = this.misses
+    this.misses = []
+    return misses
   }
 
   missing(keys: readonly RecordKey[]): RecordKey[] {
@@ -144,7 +169,26 @@ export class WorkingSet implements World {
       const slot = this.slotOf(record)
       if (slot.staged === undefined) this.stagedSlots.push(slot)
       slot.staged = record
+      slot.dropped = false
     }
+  }
+
+  /** Deletes a record this set read and did not stage (erasure); it then reads as absent. */
+  drop(key: RecordKey | RegistryRecord): void {
+    const slot = this.slots.get(key)
+    if (slot?.stored === undefined || slot.staged !== undefined || slot.dropped) return
+    slot.dropped = true
+    this.droppedSlots.push({ key, slot })
+  }
+
+  /** Whether anything is staged or dropped. */
+  hasChanges(): boolean {
+    return this.stagedSlots.length > 0 || this.deletes().length > 0
+  }
+
+  /** The deletions of dropped records, each conditional on the version read. */
+  deletes(): RecordDelete[] {
+    return this.droppedSlots.flatMap(({ key, slot }) => (slot.dropped ? [{ key: key as RecordKey, expectedVersion: slot.stored?.version ?? 0 }] : []))
   }
 
   /** The record as it was read, before this unit of work. */
@@ -172,7 +216,7 @@ export class WorkingSet implements World {
 
   private slotOf(key: RecordKey | RegistryRecord): Slot {
     let slot = this.slots.get(key)
-    if (slot === undefined) this.slots.set(key, (slot = { loaded: false, stored: undefined, staged: undefined }))
+    if (slot === undefined) this.slots.set(key, (slot = { loaded: false, stored: undefined, staged: undefined, dropped: false }))
     return slot
   }
 }
@@ -182,4 +226,6 @@ interface Slot {
   loaded: boolean
   stored: StoredRecord | undefined
   staged: RegistryRecord | undefined
+  /** To be deleted by the commit (erasure). */
+  dropped: boolean
 }

@@ -7,7 +7,7 @@ import { createReferenceStorage } from './reference-storage.js'
 import { kitHexTokens, kitRegistry, kitWebTokens } from './universe.js'
 
 /** Every kind of record the registry stores. */
-export const recordKinds: readonly RecordKind[] = ['registration', 'token', 'user', 'dispatch', 'contact', 'delivery', 'changelog']
+export const recordKinds: readonly RecordKind[] = ['registration', 'token', 'user', 'dispatch', 'contact', 'delivery', 'changelog', 'links']
 
 /** The key that names a record (what `read` takes). */
 export const keyOf = (record: RegistryRecord): RecordKey => {
@@ -26,6 +26,8 @@ export const keyOf = (record: RegistryRecord): RecordKey => {
       return { kind: 'delivery', appId: record.appId, dispatchId: record.dispatchId, deviceId: record.deviceId, event: record.event }
     case 'changelog':
       return { kind: 'changelog', userId: record.userId, seq: record.seq }
+    case 'links':
+      return { kind: 'links', userId: record.userId, node: record.node }
   }
 }
 
