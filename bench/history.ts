@@ -6,6 +6,8 @@
  *   10 (goal ≤ 1.5×), and the largest stored row of that registration (goal ≤ 4 KB).
  * - Campaign: time per `delivery_reported` in a dispatch that 100,000 devices reported ÷ in one
  *   that 1,000 did (goal ≤ 1.5×).
+ * - Kiosk: time per `session_started` of one device of a user seen on 10,000 devices ÷ of one
+ *   of a user seen on 10 (goal ≤ 1.5×), and the size of that user's record.
  *
  * - Claims: time per provider answer about a token 10,000 devices reported ÷ about one 10 did
  *   (goal ≤ 1.5×): an answer reads the claimant at its time, not every claimant.
@@ -206,6 +208,46 @@ const claimsOn = async (bench: Bench): Promise<readonly string[][]> => {
   ]
 }
 
+// ---------------------------------------------------------------- Kiosk
+
+/** Sessions of `userId`'s devices `0…devices-1` in turn, every 4 hours of each device's life. */
+const kioskSessions = (userId: string, devices: number, from: number, count: number): Record<string, unknown>[] =>
+  Array.from({ length: count }, (_, i) => {
+    const device = (from + i) % devices
+    return {
+      type: 'session_started',
+      at: new Date(start + (from + i) * hour).toISOString(),
+      appId: 'ios',
+      deviceId: `${userId}-device-${device}`,
+      userId,
+      token: apnsToken(device + (userId === 'kiosk' ? 2_000_000 : 0)),
+      permission: 'granted',
+      osVersion: '17.4',
+      apnsEnvironment: 'production',
+    }
+  })
+
+const userBytes = async (storage: StoragePort, userId: string): Promise<number> => {
+  const [stored] = await storage.read([{ kind: 'user', userId: userId as never }])
+  return Buffer.byteLength(JSON.stringify(stored?.record ?? null))
+}
+
+const kioskOn = async (bench: Bench): Promise<readonly string[][]> => {
+  const registry = registryOn(bench.storage)
+  const small = 10
+  const large = 10_000
+  await ingestAll(registry, [...kioskSessions('family', small, 0, small), ...kioskSessions('kiosk', large, 0, large)])
+  const [a, b] = (await alternate(
+    registry,
+    [(from, count) => kioskSessions('family', small, small + from, count), (from, count) => kioskSessions('kiosk', large, large + from, count)],
+    measured * reps,
+  )) as [number, number]
+  return [
+    [`${bench.name}: session_started, user on ${num(small)} devices`, `${num(a, 3)} ms`, ratio(1), '', `${num(await userBytes(bench.storage, 'family'))} B`],
+    [`${bench.name}: session_started, user on ${num(large)} devices`, `${num(b, 3)} ms`, ratio(b / a), verdict(b / a <= 1.5), `${num(await userBytes(bench.storage, 'kiosk'))} B`],
+  ]
+}
+
 // ---------------------------------------------------------------- the suites
 
 const benches = (): (() => Promise<Bench>)[] => {
@@ -242,4 +284,10 @@ export const benchCampaign = async (): Promise<void> => {
 export const benchClaims = async (): Promise<void> => {
   const rows = await each(claimsOn)
   printTable(`Claims (R3, D14): per provider answer, ${measured * reps} inputs per side in blocks of ${block}, one call each`, ['case', 'time', 'ratio', 'goal ≤ 1.5×'], rows)
+}
+
+/** Kiosk: one device's session of a user seen on thousands of devices (issue 12 item 1). */
+export const benchKiosk = async (): Promise<void> => {
+  const rows = await each(kioskOn)
+  printTable(`Kiosk (D14): per session_started of one device, ${measured * reps} inputs per side in blocks of ${block}, one call each`, ['case', 'time', 'ratio', 'goal ≤ 1.5×', 'user record'], rows)
 }

@@ -281,6 +281,7 @@ const suites: Readonly<Record<string, () => Promise<void>>> = {
   history: async () => (await import('./history.js')).benchHistory(),
   campaign: async () => (await import('./history.js')).benchCampaign(),
   claims: async () => (await import('./history.js')).benchClaims(),
+  kiosk: async () => (await import('./history.js')).benchKiosk(),
   'cli-ingest': async () => (await import('./cli-ingest.js')).benchCliIngest(),
   apns: async () => (await import('./apns.js')).benchApns(),
   webpush: async () => (await import('./webpush.js')).benchWebPush(),
