@@ -1,45 +1,96 @@
-import type { RegistrationEntry, UserId } from 'push-registry'
+import type { RegistrationEntry, SubscriptionState, UserId } from 'push-registry'
 
 /**
- * Per user, the registration entries whose `owners` name them: what the memory store joins a
- * user query with. Most users own one registration, so a lone entry is held as it is and only
- * a second one makes an array; a kiosk user's array grows with their devices, and a write
- * touches only the lists of the owners it adds or removes.
+ * What the memory store knows of one user for its joins: their subscription state (R11, from
+ * their user entry; `subscribed` without one) and the registration entries whose `owners` name
+ * them. A registration holds its owners' cells, so a target query reads an owner's state with
+ * one pointer, not a hash look-up of their id per candidate; a subscription change writes one
+ * cell, whatever the number of devices the user owns.
+ */
+export interface UserCell {
+  state: SubscriptionState
+  /** Most users own one registration: a lone entry is held as it is, a second one makes an array. */
+  owned: RegistrationEntry | RegistrationEntry[] | undefined
+}
+
+/** A registration's owners' cells: none, one, or one per owner (shared mode, R10). */
+export type OwnerCells = UserCell | readonly UserCell[] | null
+
+/**
+ * Per user, a {@link UserCell}. A kiosk user's array of entries grows with their devices, and a
+ * write touches only the cells of the owners it adds or removes. A cell that holds nothing but
+ * the default is dropped.
  */
 export class OwnedIndex {
-  private readonly byUser = new Map<UserId, RegistrationEntry | RegistrationEntry[]>()
+  private readonly byUser = new Map<UserId, UserCell>()
 
   /** The entries naming `userId` as an owner, in no particular order. */
   of(userId: UserId): readonly RegistrationEntry[] {
-    const held = this.byUser.get(userId)
-    return held === undefined ? [] : Array.isArray(held) ? held : [held]
+    const owned = this.byUser.get(userId)?.owned
+    return owned === undefined ? [] : Array.isArray(owned) ? owned : [owned]
   }
 
-  /** A registration's entry changed from `before` to `after` (either may be absent). */
-  replace(before: RegistrationEntry | null | undefined, after: RegistrationEntry | null): void {
+  /** A user's subscription state as their user entry says it (R11). */
+  stateOf(userId: UserId): SubscriptionState {
+    return this.byUser.get(userId)?.state ?? 'subscribed'
+  }
+
+  /** A user entry was written (`state`) or deleted (`undefined`). */
+  setState(userId: UserId, state: SubscriptionState | undefined): void {
+    if (state === undefined || state === 'subscribed') {
+      const cell = this.byUser.get(userId)
+      if (cell === undefined) return
+      cell.state = 'subscribed'
+      this.dropIfEmpty(userId, cell)
+    } else this.cell(userId).state = state
+  }
+
+  /**
+   * A registration's entry changed from `before` to `after` (either may be absent); answers the
+   * cells of `after`'s owners, for the registration to hold.
+   */
+  replace(before: RegistrationEntry | null | undefined, after: RegistrationEntry | null): OwnerCells {
     if (before != null) {
       for (const owner of before.owners) if (after === null || !after.owners.includes(owner)) this.remove(owner, before)
     }
-    if (after !== null) for (const owner of after.owners) this.put(owner, before ?? null, after)
+    if (after === null) return null
+    for (const owner of after.owners) this.put(this.cell(owner), before ?? null, after)
+    const owners = after.owners
+    if (owners.length === 0) return null
+    if (owners.length === 1) return this.cell(owners[0] as UserId)
+    return owners.map((owner) => this.cell(owner))
+  }
+
+  private cell(userId: UserId): UserCell {
+    let cell = this.byUser.get(userId)
+    if (cell === undefined) this.byUser.set(userId, (cell = { state: 'subscribed', owned: undefined }))
+    return cell
+  }
+
+  private dropIfEmpty(userId: UserId, cell: UserCell): void {
+    if (cell.owned === undefined && cell.state === 'subscribed') this.byUser.delete(userId)
   }
 
   private remove(owner: UserId, entry: RegistrationEntry): void {
-    const held = this.byUser.get(owner)
-    if (held === entry) this.byUser.delete(owner)
+    const cell = this.byUser.get(owner)
+    if (cell === undefined) return
+    const held = cell.owned
+    if (held === entry) cell.owned = undefined
     else if (Array.isArray(held)) {
       const i = held.indexOf(entry)
       if (i >= 0) held.splice(i, 1)
-      if (held.length === 1) this.byUser.set(owner, held[0] as RegistrationEntry)
+      if (held.length === 1) cell.owned = held[0] as RegistrationEntry
     }
+    this.dropIfEmpty(owner, cell)
   }
 
-  private put(owner: UserId, before: RegistrationEntry | null, after: RegistrationEntry): void {
-    const held = this.byUser.get(owner)
-    if (held === undefined || held === before) this.byUser.set(owner, after)
+  private put(cell: UserCell, before: RegistrationEntry | null, after: RegistrationEntry): void {
+    const held = cell.owned
+    if (held === undefined || held === before) cell.owned = after
     else if (Array.isArray(held)) {
       const i = before === null ? -1 : held.indexOf(before)
       if (i >= 0) held[i] = after
       else held.push(after)
-    } else this.byUser.set(owner, [held, after])
+    } else cell.owned = [held, after]
   }
 }
