@@ -7,6 +7,7 @@ import { describeErasureProperties } from './erasure-properties.js'
 import { describeHealthQueries } from './health-queries.js'
 import { describeIndexQueries } from './index-queries.js'
 import { describeProperties } from './invariant-properties.js'
+import { describeUserLinksProperties } from './user-links-properties.js'
 import { describeModel } from './model-run.js'
 import type { ConformanceGroup, ConformanceOptions } from './options.js'
 import { runSettings } from './options.js'
@@ -60,6 +61,7 @@ export const describeStorageConformance = (options: ConformanceOptions): void =>
       describeProperties(options, settings.properties)
       describeChangeFeedProperties(options, settings.properties)
       describeErasureProperties(options, settings.properties)
+      describeUserLinksProperties(options, settings.properties)
       describeIndexQueries(options, settings.properties, 'property')
       describeHealthQueries(options, settings.properties, 'property')
     })
