@@ -81,7 +81,17 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     const table = tables[kind]
     let scope = table.get(name)
     if (scope === undefined && create) {
-      scope = { name, byId: new Map(), members: [], entries: [], ownerCells: [], tokens: [], reportedAt: [] }
+      // Only registration scopes have columns; the others share one empty list.
+      const columns = kind === 'registration'
+      scope = {
+        name,
+        byId: new Map(),
+        members: [],
+        entries: columns ? [] : noColumn(),
+        ownerCells: columns ? [] : noColumn(),
+        tokens: columns ? [] : noColumn(),
+        reportedAt: columns ? [] : noColumn(),
+      }
       table.set(name, scope)
       scopesInOrder[kind].push(scope)
     }
@@ -91,7 +101,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
   const feed = createMemoryFeed()
 
   const find = (key: RecordKey | RegistryRecord): Entry | undefined =>
-    scopeOf(key.kind, recordScope(key), false)?.byId.get(recordIdWithin(key))
+    scopeOf(key.kind, tableScope(key), false)?.byId.get(tableId(key))
 
   // The index: each record's entry sits on its stored version (so a registration query walks its
   // app's list of registrations and reads entries, never records), and `owned` lists, per user,
@@ -117,9 +127,9 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     for (const d of deletes) if (d.expectedVersion === 0 || find(d.key)?.version !== d.expectedVersion) conflicts.push(recordId(d.key))
     if (conflicts.length > 0) return { ok: false, conflicts }
     for (const { key } of deletes) {
-      const scope = scopeOf(key.kind, recordScope(key), false) as Scope
-      const entry = scope.byId.get(recordIdWithin(key)) as Entry
-      scope.byId.delete(recordIdWithin(key))
+      const scope = scopeOf(key.kind, tableScope(key), false) as Scope
+      const entry = scope.byId.get(tableId(key)) as Entry
+      scope.byId.delete(tableId(key))
       scope.members[entry.position] = undefined
       if (key.kind === 'registration') {
         indexAt(scope, entry.position, null, null)
@@ -132,9 +142,9 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
       if (key.kind === 'user') owned.setState(key.userId, undefined)
     }
     writes.forEach((write, i) => {
-      const scope = scopeOf(write.record.kind, recordScope(write.record), true) as Scope
+      const scope = scopeOf(write.record.kind, tableScope(write.record), true) as Scope
       // A delete of this commit may have removed the entry looked up above.
-      const before = deletes.length === 0 ? existing[i] : scope.byId.get(recordIdWithin(write.record))
+      const before = deletes.length === 0 ? existing[i] : scope.byId.get(tableId(write.record))
       const indexed = write.entry === undefined ? indexEntryOf(write.record) : write.entry
       const entry = new Entry(write.record, write.expectedVersion + 1, before?.position ?? scope.members.length, indexed)
       if (write.record.kind === 'registration') {
@@ -144,7 +154,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
       }
       if (write.record.kind === 'dispatch') recent.replace(before?.record as DispatchRecord | undefined, write.record)
       if (write.record.kind === 'user') owned.setState(write.record.userId, (indexed as UserEntry | null)?.subscription)
-      scope.byId.set(recordIdWithin(write.record), entry)
+      scope.byId.set(tableId(write.record), entry)
       scope.members[entry.position] = entry
     })
     // Forget first: this commit's own changes naming the users stay.
@@ -347,6 +357,29 @@ interface Scope {
 }
 
 const appScoped = (kind: RecordKind): boolean => kind === 'registration' || kind === 'token' || kind === 'dispatch' || kind === 'delivery'
+
+/**
+ * The scope of a record in this store's tables: its app or contact kind (`recordScope`), but one
+ * scope for all users' links and changelog entries (a scope per user would cost a map and its
+ * lists per user, for records that are only read by key).
+ */
+const tableScope = (key: RecordKey | RegistryRecord): string => (key.kind === 'links' || key.kind === 'changelog' ? '' : recordScope(key))
+
+/** A record's id within its {@link tableScope}. */
+const tableId = (key: RecordKey | RegistryRecord): string | number => {
+  switch (key.kind) {
+    case 'links':
+      return `${key.userId}\u0000${key.node}`
+    case 'changelog':
+      return `${key.userId}\u0000${key.seq}`
+    default:
+      return recordIdWithin(key)
+  }
+}
+
+const sharedNoColumn: readonly never[] = Object.freeze([])
+/** The columns of a scope that has none (never written: only registration scopes index entries). */
+const noColumn = <A>(): A[] => sharedNoColumn as unknown as A[]
 
 const parseCursor = (cursor: string | undefined): [number, number] => {
   if (cursor === undefined) return [0, 0]

@@ -68,7 +68,7 @@ export const withClaim = (record: TokenRecord, deviceId: DeviceId, at: Instant, 
     (pred !== undefined && pred.deviceId === deviceId) ||
     // Older than every kept claim of a full record: its holding ended `claimsKept` takes ago.
     (pred === undefined && claims.length >= claimsKept)
-  if (repeat) return lastReport === record.lastReport ? record : { ...record, claims, lastReport }
+  if (repeat) return lastReport === record.lastReport ? record : withClaims(record, claims, lastReport)
   const head = claims.slice(0, i)
   let tail = claims.slice(i)
   const resumed = pred === undefined ? undefined : nextReport(pred.deviceId, claim)
@@ -76,9 +76,25 @@ export const withClaim = (record: TokenRecord, deviceId: DeviceId, at: Instant, 
   const taken: Claim[] = [claim]
   if (resumed !== undefined && (succ === undefined || compareClaims(resumed, succ) < 0)) taken.push(resumed)
   else if (succ !== undefined && succ.deviceId === deviceId) tail = tail.slice(1)
-  const kept = [...head, ...taken, ...tail]
-  return { ...record, claims: kept.length > claimsKept ? kept.slice(kept.length - claimsKept) : kept, lastReport }
+  const kept = head.concat(taken, tail)
+  return withClaims(record, kept.length > claimsKept ? kept.slice(kept.length - claimsKept) : kept, lastReport)
 }
+
+/**
+ * The record with these claims, as one literal: `{ ...record, claims, lastReport }` gave every
+ * token record a hidden class of its own in V8 (about 300 bytes of heap each, measured on
+ * 50,000 registrations), and stores hold a token record per registration.
+ */
+const withClaims = (record: TokenRecord, claims: readonly Claim[], lastReport: Claim): TokenRecord => ({
+  kind: 'token',
+  appId: record.appId,
+  key: record.key,
+  claims,
+  lastReport,
+  deaths: record.deaths,
+  ambiguous: record.ambiguous,
+  deliveries: record.deliveries,
+})
 
 /** Where `claim` goes among claims in R3 order: the index of the first that is not before it. */
 const insertionIndex = (claims: readonly Claim[], claim: Claim): number => partitionPoint(claims, (c) => compareClaims(c, claim) < 0)

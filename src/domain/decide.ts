@@ -396,7 +396,7 @@ const syncLinks = (tx: Overlay, ref: RegistrationRef, before: RegistrationRecord
     if (newlySeen && user === undefined) tx.put(emptyUser(userId))
     // A release before links listed only where a user was seen: an unlinked user seen where
     // they were only named before gets the link it lacks (readers drop repeated links).
-    if (!namedBefore.has(userId) || (newlySeen && isUnlinked(user))) addLink(tx, userId, { kind: 'registration', ...ref })
+    if (!namedBefore.has(userId) || (newlySeen && isUnlinked(user))) addLink(tx, userId, { kind: 'registration', appId: ref.appId, deviceId: ref.deviceId })
   }
   const was = new Map((before?.view.optIns ?? emptyList).map((o) => [o.userId, o.at]))
   const is = new Map(view.optIns.map((o) => [o.userId, o.at]))
