@@ -32,7 +32,7 @@ import type {
 } from './records.js'
 import { deliveryMarkKey, dispatchKey, registrationKey, tokenRecordKey, userKey } from './records.js'
 import { erasedUser } from './erased-user.js'
-import { addLink, allLinks, isLaterOptIn, isUnlinked, latestOf, linkPath, namedBy, namedUsers, optInAt, sameRef, withoutLegacyLists } from './user-links.js'
+import { addLink, allLinks, isLaterOptIn, isUnlinked, latestOf, linkNeeds, namedBy, namedUsers, optInAt, sameRef, withoutLegacyLists } from './user-links.js'
 import { laterStamp } from './subscription.js'
 import type { ReleaseDispatchRecord } from './release-001.js'
 import { currentDispatch, isReleaseDispatch, releaseDispatchMarks } from './release-001.js'
@@ -57,7 +57,7 @@ export const needs = (world: World, input: Input, catalog: Catalog): RecordKey[]
     case 'subscription_set':
       return [userKey(input.userId)]
     case 'user_attributes':
-      return [userKey(input.userId), ...contactKeys(input).flatMap((key) => [key, ...linkPath(input.userId, key)])]
+      return [userKey(input.userId), ...contactKeys(input).flatMap((key) => [key, ...linkNeeds(world, input.userId, key)])]
     case 'delivery_reported':
       return [dispatchKey(input.appId, input.dispatchId), deliveryMarkKey(input.appId, input.dispatchId, input.deviceId, input.event)]
   }
@@ -115,10 +115,9 @@ const deviceFactNeeds = (world: World, read: Reads, fact: DeviceFact, catalog: C
   // one named here for the first time gets a link, and its user record if they are new.
   const named = namedBy(fact)
   if (named !== null && (existing === undefined || !namedUsers(existing.facts).has(named))) {
-    // Until the registration is loaded, whether the user is new there is a guess: only their
-    // record is named for it, not the path of a link.
-    const known = world.has?.(keys[0] as RecordKey) ?? true
-    keys.push(userKey(named), ...(known ? linkPath(named, { kind: 'registration', appId: fact.appId, deviceId: fact.deviceId }) : []))
+    // Until the registration is loaded, whether the user is new there is a guess, which costs
+    // their record and the root of their links, both small.
+    keys.push(userKey(named), ...linkNeeds(world, named, { kind: 'registration', appId: fact.appId, deviceId: fact.deviceId }))
   }
   return keys
 }

@@ -4,7 +4,7 @@ import type { DeviceFact } from './input.js'
 import { emptyList, insertSorted } from './order.js'
 import type { LatestOptIn, RecordKey, RegistrationRef, UserLink, UserLinksRecord, UserRecord } from './records.js'
 import { userLinksKey } from './records.js'
-import type { Overlay } from './world.js'
+import type { Overlay, World } from './world.js'
 import { reads } from './world.js'
 
 /**
@@ -34,6 +34,24 @@ export const linkHash = (link: UserLink): string => {
     hash = Math.imul(hash, 0x01000193)
   }
   return (hash >>> 0).toString(16).padStart(8, '0')
+}
+
+/**
+ * The nodes adding `link` reads, as far as `world` has loaded them: from the root down to the
+ * first node not loaded yet, absent, a leaf, or not listing the next digit. The shell loads
+ * them and asks again, so a new user's first link reads their root alone.
+ */
+export const linkNeeds = (world: World, userId: UserId, link: UserLink): RecordKey[] => {
+  const hash = linkHash(link)
+  const keys: RecordKey[] = []
+  for (let depth = 0; depth <= hash.length; depth++) {
+    const key = userLinksKey(userId, hash.slice(0, depth))
+    keys.push(key)
+    if (!(world.has?.(key) ?? true)) break
+    const node = reads(world).links(userId, hash.slice(0, depth))
+    if (node === undefined || node.links !== undefined || !(node.children ?? emptyList).includes(hash.charAt(depth))) break
+  }
+  return keys
 }
 
 /** The keys of every node a link may be in, from the root down: what adding or removing it reads. */

@@ -172,8 +172,8 @@ const refusal = (index: number, refused: CommitRefusal, pathOf: PathOf): Rejecti
 const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<{ readonly outcome: 'applied' | 'conflict' | CommitRefusal; readonly late: number }> => {
   const ws = new WorkingSet()
   // Most inputs need only the records they name: read those for the whole unit at once, in a
-  // few rounds (what an input reads next can depend on what it read: its registration tells
-  // whether it names a user there for the first time, which reads the path of a new link).
+  // few rounds (what an input reads next can depend on what it read: a user's links are read
+  // a level at a time, down to where a new link goes).
   for (let round = 0; round < 3; round++) {
     const missing = ws.missing(inputs.flatMap((input) => needs(ws, input, deps.catalog)))
     if (missing.length === 0) break
