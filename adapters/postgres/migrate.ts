@@ -45,6 +45,7 @@ export const migrate = async (driver: SqlDriver, options: MigrateOptions = {}): 
       const done = await tx.query(`SELECT 1 FROM ${s}.schema_migrations WHERE version = $1`, [migration.version])
       if (done.rows.length > 0) return false
       for (const statement of migration.statements(s)) await tx.query(statement)
+      if (migration.backfill !== undefined) await migration.backfill(tx, s)
       await tx.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name])
       return true
     })

@@ -1,3 +1,8 @@
+import type { RegistryRecord } from 'push-registry'
+import { indexChangesOf } from './index-rows.js'
+import { indexParams, indexWriteStatement } from './index-writes.js'
+import type { SqlExecutor } from './sql-driver.js'
+
 /**
  * One step of the schema, shipped inside the package as code (no `.sql` files to locate at run
  * time, whatever the bundler or install layout). A migration never changes once released:
@@ -9,6 +14,11 @@ export interface Migration {
   readonly name: string
   /** The statements, one per string, for a schema already quoted (`"push_registry"`). */
   readonly statements: (schema: string) => readonly string[]
+  /**
+   * Runs after the statements, in the same transaction: moves data the statements cannot
+   * derive in SQL alone (005 derives index entries with the registry's own `indexEntryOf`).
+   */
+  readonly backfill?: (tx: SqlExecutor, schema: string) => Promise<void>
 }
 
 /**
@@ -183,5 +193,106 @@ const userLinkKinds: Migration = {
   ],
 }
 
+/**
+ * 007: typed index tables, which answer `queryRegistrations` and `queryUsers` in SQL (issue 13).
+ * Every commit maintains them in its own statement from the index entries of its writes.
+ *
+ * - `registration_entries`: one row per known registration (`RegistrationEntry`), keyed by
+ *   `(app_id, device_digest)`; the token's state in columns (status, token, capability,
+ *   environment, reported_at, how it ended). Keyset pages follow the primary key, or, for
+ *   queries of active tokens, the partial index `registration_entries_active (app_id,
+ *   reported_at, device_digest) WHERE status = 'active'`, whose `reported_at` serves both
+ *   `targets` (reported since the expiry bound) and `idleTargets` (reported before a time).
+ * - `registration_owners`: one row per (registration, owner), the owner join of segments and
+ *   exports (a user's registrations by `registration_owners_by_user`). Digests, not ids, so
+ *   that ids of any allowed length fit the indexes (as in 003).
+ * - `user_entries`: one row per user (`UserEntry`): the subscription state the `ownerStates`
+ *   filter joins on, through `user_entries_not_subscribed`, a partial hash index of the users
+ *   who are not `subscribed` (the default, and most users): a registration's owner is looked up
+ *   there, and a miss reads no heap page. No app: on Citus a reference table (docs/scaling.md).
+ * - Every app-scoped key starts with `app_id`.
+ * - The backfill derives each stored registration's and user's entry with `indexEntryOf`, page by
+ *   page of `records`, under a SHARE lock on `records`: readers go on reading, writers wait for
+ *   the migration to commit. `assert_applied` becomes `assert_indexed`, so that an instance of the
+ *   previous release, whose commits would write records without their index rows, fails loudly
+ *   instead of leaving the index tables stale (its reads keep working).
+ */
+const indexTables: Migration = {
+  version: '007',
+  name: 'index tables',
+  statements: (s) => [
+    `LOCK TABLE ${s}.records IN SHARE MODE`,
+    `CREATE TABLE ${s}.registration_entries (
+      app_id text NOT NULL,
+      device_id text NOT NULL,
+      device_digest bytea NOT NULL GENERATED ALWAYS AS (${s}.key_digest(device_id)) STORED,
+      owner text,
+      owners text[] NOT NULL,
+      status text NOT NULL CHECK (status IN ('none', 'active', 'suspect', 'ended')),
+      token text,
+      token_key text,
+      web_push_p256dh text,
+      web_push_auth text,
+      capability text CHECK (capability IN ('foreground', 'provisional', 'background')),
+      environment text CHECK (environment IN ('sandbox', 'production')),
+      reported_at bigint,
+      suspect_since bigint,
+      ended_reason text,
+      ended_at bigint,
+      PRIMARY KEY (app_id, device_digest),
+      CHECK ((status = 'none') = (token IS NULL)),
+      CHECK ((status = 'active') = (capability IS NOT NULL)),
+      CHECK ((status = 'none') = (reported_at IS NULL))
+    ) WITH (fillfactor = 90)`,
+    `CREATE INDEX registration_entries_active ON ${s}.registration_entries (app_id, reported_at, device_digest)
+      WHERE status = 'active'`,
+    `CREATE TABLE ${s}.registration_owners (
+      app_id text NOT NULL,
+      device_digest bytea NOT NULL,
+      user_digest bytea NOT NULL,
+      PRIMARY KEY (app_id, device_digest, user_digest)
+    )`,
+    `CREATE INDEX registration_owners_by_user ON ${s}.registration_owners (user_digest, app_id, device_digest)`,
+    `CREATE TABLE ${s}.user_entries (
+      user_id text NOT NULL,
+      user_digest bytea NOT NULL GENERATED ALWAYS AS (${s}.key_digest(user_id)) STORED,
+      subscription text NOT NULL CHECK (subscription IN ('subscribed', 'opted_in', 'unsubscribed')),
+      PRIMARY KEY (user_digest)
+    )`,
+    // Hash, not btree: it holds 4-byte hash codes, so user ids of any length fit.
+    `CREATE INDEX user_entries_not_subscribed ON ${s}.user_entries USING hash (user_id) WHERE subscription <> 'subscribed'`,
+    // The ownerStates test of a registration with several owners (shared devices, R10): whether
+    // some owner is (\`wanted\`) or is not (\`NOT wanted\`) in one of \`states\`, none of them
+    // \`subscribed\`. A function of its own, with a FROM (so never inlined) and a low COST, so that
+    // this rare branch does not inflate the estimate of every registration query's plan.
+    `CREATE FUNCTION ${s}.owners_match(owners text[], states text[], wanted boolean) RETURNS boolean
+      LANGUAGE sql STABLE STRICT PARALLEL SAFE COST 10
+      AS $$ SELECT coalesce(pg_catalog.bool_or((EXISTS (SELECT 1 FROM ${s}.user_entries u
+          WHERE u.user_id = o.user_id AND u.subscription <> 'subscribed' AND u.subscription = ANY(states))) = wanted), false)
+        FROM pg_catalog.unnest(owners) AS o(user_id) $$`,
+    `ALTER FUNCTION ${s}.assert_applied(bigint, bigint) RENAME TO assert_indexed`,
+  ],
+  backfill: async (tx, s) => {
+    const write = indexWriteStatement(s)
+    let backfilled = false
+    for (const kind of ['registration', 'user'] as const) {
+      let after = '0'
+      for (;;) {
+        const { rows } = await tx.query<{ seq: string; record: RegistryRecord }>(
+          `SELECT seq::text AS seq, record FROM ${s}.records WHERE kind = $1 AND seq > $2::bigint ORDER BY seq LIMIT 2000`,
+          [kind, after],
+        )
+        const last = rows.at(-1)
+        if (last === undefined) break
+        await tx.query(write, indexParams(indexChangesOf(rows.map((row) => ({ record: row.record, expectedVersion: 0 })))))
+        after = last.seq
+        backfilled = true
+      }
+    }
+    // Statistics for the planner right away, rather than when autovacuum next passes.
+    if (backfilled) for (const table of ['registration_entries', 'registration_owners', 'user_entries']) await tx.query(`ANALYZE ${s}.${table}`)
+  },
+}
+
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [records, changeFeed, digests, boundedHistoryKinds, tokenHealth, userLinkKinds]
+export const migrations: readonly Migration[] = [records, changeFeed, digests, boundedHistoryKinds, tokenHealth, userLinkKinds, indexTables]

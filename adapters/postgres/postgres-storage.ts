@@ -25,12 +25,15 @@ import type {
   TokenKey,
   UserId,
 } from 'push-registry'
-import { compareRecentDispatches, dailyCountDays, recordId, scanIndexQueries } from 'push-registry'
+import { compareRecentDispatches, dailyCountDays, recordId } from 'push-registry'
+import { indexChangesOf } from './index-rows.js'
+import { indexParams, indexWriteCtes } from './index-writes.js'
 import { migrate as runMigrations } from './migrate.js'
 import { holdsUnstorable, refusalOf, unstorableWrites } from './refusals.js'
 import type { RowKey } from './record-keys.js'
 import { appScoped, rowKeyOf } from './record-keys.js'
 import { defaultSchema, quotedSchema } from './schema-name.js'
+import { sqlIndexQueries } from './sql-index-queries.js'
 import type { SqlDriver } from './sql-driver.js'
 
 /** Options of {@link createPostgresStorage}. */
@@ -67,9 +70,9 @@ export interface PostgresStorageOptions {
  *   registry isolates the inputs behind them. Keys are indexed by digest (migration 003), so
  *   ids and token keys of any length the registry allows fit the indexes.
  * - `scan` pages by the insertion sequence (keyset), so an export holds one page in memory.
- * - `queryRegistrations` / `queryUsers` are answered by scanning (`scanIndexQueries`): correct
- *   and streamed, but their cost grows with the store, not with the answer (`indexedQueries`
- *   is `false`).
+ * - `queryRegistrations` / `queryUsers` are answered in SQL from typed index tables (migration
+ *   007) that each commit maintains in the same statement, from the index entries of its
+ *   writes: keyset pages over partial indexes, `indexedQueries: true`.
  * - The token-health queries: daily counters are a table the commit statement increments
  *   (`CommitOptions.counts`), recent dispatches an index range (migration 005); registration
  *   counts are one grouped statement over the app's registration rows, in the database.
@@ -131,6 +134,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
         changesJson(changes),
         forget,
         countsJson(counts),
+        ...indexParams(indexChangesOf(writes, deletes)),
       ])
       const stale = rows[0]?.stale ?? []
       if (stale.length === 0) return { ok: true }
@@ -227,11 +231,10 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
   const capabilities: StorageCapabilities = {
     sharedAcrossProcesses: options.sharedAcrossProcesses ?? true,
     durable: options.durable ?? true,
-    // Index queries are answered by scanning (`scanIndexQueries`) until the adapter has typed
-    // index tables; the entries the registry sends with each write are not stored yet.
-    indexedQueries: false,
+    // From the index tables of migration 007, in SQL (`sql-index-queries.ts`).
+    indexedQueries: true,
   }
-  const { queryRegistrations, queryUsers } = scanIndexQueries({ read, scan })
+  const { queryRegistrations, queryUsers } = sqlIndexQueries(driver, s)
   return {
     capabilities,
     read,
@@ -316,6 +319,9 @@ const statements = (s: string) => ({
     applied AS MATERIALIZED (
       SELECT (SELECT count(*) FROM inserted) + (SELECT count(*) FROM updated) + (SELECT count(*) FROM deleted) AS n
     ),
+    -- The index tables (migration 005), after the record rows (the gate reads applied), so a
+    -- commit locks record rows before index rows, as every other commit does.
+    ${indexWriteCtes(s, { registrations: 11, users: 12, droppedAppIds: 13, droppedDeviceIds: 14, droppedUsers: 15 }, 'NOT EXISTS (SELECT 1 FROM stale) AND (SELECT n FROM applied) >= 0')},
     drafts AS MATERIALIZED (
       SELECT d.value AS draft, d.n FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY AS d(value, n)
     ),
@@ -361,7 +367,7 @@ const statements = (s: string) => ({
     )
     SELECT coalesce((SELECT array_agg(n::int ORDER BY n) FROM stale), '{}'::int[]) AS stale,
       CASE WHEN EXISTS (SELECT 1 FROM stale) THEN 0
-        ELSE ${s}.assert_applied((SELECT n FROM applied) + (SELECT count(*) FROM appended), $6 + (SELECT count(*) FROM drafts)) END AS applied`,
+        ELSE ${s}.assert_indexed((SELECT n FROM applied) + (SELECT count(*) FROM appended), $6 + (SELECT count(*) FROM drafts)) END AS applied`,
   // R19, D7: the band is how many bounds are at or before reportedAt (width_bucket's count of
   // lower bounds); the registry turns bands into stale and expired at its now.
   countRegistrations: `SELECT t.status, CASE WHEN t.status = 'active' THEN t.token ->> 'capability' END AS capability,

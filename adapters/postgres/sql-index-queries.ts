@@ -1,0 +1,200 @@
+import type {
+  IndexPage,
+  IndexQueries,
+  RegistrationEntry,
+  RegistrationQuery,
+  SubscriptionState,
+  UserId,
+  UserQuery,
+  UserRow,
+} from 'push-registry'
+import { userRowOf } from 'push-registry'
+import type { ReadRow, UserEntryRow } from './index-rows.js'
+import { registrationEntryOf, registrationSelect, userEntryOf } from './index-rows.js'
+import type { SqlDriver } from './sql-driver.js'
+
+/**
+ * `queryRegistrations` and `queryUsers` in SQL over the index tables of migration 005: one
+ * statement per page of registrations, two per page of users (the users, then the registrations
+ * they own), keyset-paged, with every filter in the statement. Each statement's text depends
+ * only on which filters the query has (values are parameters; the subscription states and
+ * capabilities, closed sets checked here, are parameters too), so a prepared-statement driver
+ * plans each shape once.
+ *
+ * Orders (the store's choice, as the port allows):
+ * - registrations of active tokens: `(app_id, reported_at, device_digest)`, the partial index
+ *   `registration_entries_active`, so `reportedSince` / `reportedBefore` bound an index range;
+ * - other registration queries: `(app_id, device_digest)`, the primary key;
+ * - users: `user_digest`, the primary key of `user_entries`.
+ *
+ * A cursor is the JSON text of the last key of its page; a page is `limit` rows, with one more
+ * fetched to tell whether another page follows, so the last page says `next: null`.
+ */
+export const sqlIndexQueries = (driver: SqlDriver, s: string): IndexQueries => {
+  const queryRegistrations = async (query: RegistrationQuery): Promise<IndexPage<RegistrationEntry>> => {
+    const limit = pageLimit(query.limit)
+    const active = query.active
+    const params: unknown[] = []
+    const param = (value: unknown, type: string): string => {
+      params.push(value)
+      return `$${params.length}::${type}`
+    }
+    const where: string[] = []
+    if (query.appId !== undefined) where.push(`r.app_id = ${param(query.appId, 'text')}`)
+    if (active !== undefined) {
+      where.push(`r.status = 'active'`)
+      if (active.reportedSince !== null) where.push(`r.reported_at >= ${param(active.reportedSince, 'bigint')}`)
+      if (active.reportedBefore !== undefined) where.push(`r.reported_at < ${param(active.reportedBefore, 'bigint')}`)
+      if (active.capabilities !== undefined) where.push(`r.capability = ANY(${param(checked(active.capabilities, capabilities, 'capability'), 'text[]')})`)
+    }
+    if (query.ownerStates !== undefined) where.push(ownerStatesClause(s, checked(query.ownerStates, subscriptionStates, 'subscription state'), param))
+    const key = active === undefined ? ['r.app_id', 'r.device_digest'] : ['r.app_id', 'r.reported_at', 'r.device_digest']
+    if (query.after !== undefined) {
+      const after = parseRegistrationCursor(query.after, key.length)
+      const values = after.map((v, i) => (i === 0 ? param(v, 'text') : i === after.length - 1 ? `decode(${param(v, 'text')}, 'hex')` : param(v, 'bigint')))
+      where.push(`(${key.join(', ')}) > (${values.join(', ')})`)
+    }
+    const sql = `SELECT ${registrationSelect(active !== undefined)}, encode(r.device_digest, 'hex') AS cursor_digest
+      FROM ${s}.registration_entries r
+      ${where.length === 0 ? '' : `WHERE ${where.join('\n        AND ')}`}
+      ORDER BY ${key.join(', ')} LIMIT ${param(limit + 1, 'int')}`
+    const { rows } = await driver.query<ReadRow & { cursor_digest: string }>(sql, params)
+    const page = rows.slice(0, limit)
+    const last = page.at(-1)
+    const next =
+      rows.length > limit && last !== undefined
+        ? JSON.stringify(active === undefined ? [last.app_id, last.cursor_digest] : [last.app_id, String(last.reported_at), last.cursor_digest])
+        : null
+    return { entries: page.map(registrationEntryOf), next }
+  }
+
+  const queryUsers = async (query: UserQuery): Promise<IndexPage<UserRow>> => {
+    const params: unknown[] = []
+    const param = (value: unknown, type: string): string => {
+      params.push(value)
+      return `$${params.length}::${type}`
+    }
+    const where: string[] = []
+    if (query.states !== undefined) where.push(`u.subscription = ANY(${param(checked(query.states, subscriptionStates, 'subscription state'), 'text[]')})`)
+    if (query.owning === true) {
+      where.push(`EXISTS (SELECT 1 FROM ${s}.registration_owners o WHERE o.user_digest = u.user_digest
+        ${query.apps === undefined ? '' : `AND o.app_id = ANY(${param(query.apps, 'text[]')})`})`)
+    }
+    let users: (UserEntryRow & { cursor_digest: string })[]
+    let next: string | null = null
+    if (query.userIds !== undefined) {
+      const ids = [...new Set(query.userIds)]
+      const sql = `SELECT u.user_id, u.subscription, '' AS cursor_digest
+        FROM unnest(${param(ids, 'text[]')}) WITH ORDINALITY AS q(user_id, n)
+        JOIN ${s}.user_entries u ON u.user_digest = ${s}.key_digest(q.user_id) AND u.user_id = q.user_id
+        ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+        ORDER BY q.n`
+      users = (await driver.query<UserEntryRow & { cursor_digest: string }>(sql, params)).rows
+    } else {
+      const limit = pageLimit(query.limit)
+      if (query.after !== undefined) where.push(`u.user_digest > decode(${param(parseUserCursor(query.after), 'text')}, 'hex')`)
+      const sql = `SELECT u.user_id, u.subscription, encode(u.user_digest, 'hex') AS cursor_digest FROM ${s}.user_entries u
+        ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+        ORDER BY u.user_digest LIMIT ${param(limit + 1, 'int')}`
+      const { rows } = await driver.query<UserEntryRow & { cursor_digest: string }>(sql, params)
+      users = rows.slice(0, limit)
+      const last = users.at(-1)
+      next = rows.length > limit && last !== undefined ? JSON.stringify(last.cursor_digest) : null
+    }
+    const owned = await ownedBy(users.map((u) => u.user_id), query.apps)
+    const entries = users.flatMap((row) => {
+      const user = userEntryOf(row)
+      return userRowOf(user, owned.get(user.userId) ?? [], query) ?? []
+    })
+    return { entries, next }
+  }
+
+  /** The registrations whose owners name each of `userIds` (of `apps`), through `registration_owners`. */
+  const ownedBy = async (userIds: readonly string[], apps: readonly string[] | undefined): Promise<Map<UserId, RegistrationEntry[]>> => {
+    const owned = new Map<UserId, RegistrationEntry[]>()
+    if (userIds.length === 0 || (apps !== undefined && apps.length === 0)) return owned
+    const params: unknown[] = [userIds]
+    if (apps !== undefined) params.push(apps)
+    // The owner rows hold digests: the owners column confirms each row names the user itself.
+    const sql = `SELECT p.user_id AS owned_by, ${registrationSelect(false)}
+      FROM unnest($1::text[]) AS p(user_id)
+      JOIN ${s}.registration_owners o ON o.user_digest = ${s}.key_digest(p.user_id) ${apps === undefined ? '' : 'AND o.app_id = ANY($2::text[])'}
+      JOIN ${s}.registration_entries r ON r.app_id = o.app_id AND r.device_digest = o.device_digest
+      WHERE p.user_id = ANY(r.owners)`
+    const { rows } = await driver.query<ReadRow & { owned_by: UserId }>(sql, params)
+    for (const row of rows) {
+      const list = owned.get(row.owned_by)
+      const entry = registrationEntryOf(row)
+      if (list === undefined) owned.set(row.owned_by, [entry])
+      else list.push(entry)
+    }
+    return owned
+  }
+
+  return { queryRegistrations, queryUsers }
+}
+
+/**
+ * R10, R11, R27: the `ownerStates` filter. An anonymous device counts as subscribed, and so does
+ * an owner without a user entry, so only owners in another state need looking up: the probes go
+ * to `user_entries_not_subscribed`, a partial hash index of the few users who are not
+ * `subscribed` (a miss, the common case, reads no heap page). With `subscribed` among the
+ * states, a registration passes unless every owner is in one of the other states; without it,
+ * it passes when some owner is in one of them. The one-owner case (most devices) is a single
+ * probe; several owners (shared devices, R10) go through `unnest`.
+ */
+const ownerStatesClause = (s: string, states: readonly SubscriptionState[], param: (value: unknown, type: string) => string): string => {
+  const subscribed = states.includes('subscribed')
+  const others = subscriptionStates.filter((state) => state !== 'subscribed' && (subscribed ? !states.includes(state) : states.includes(state)))
+  if (others.length === 0) return subscribed ? 'true' : 'false'
+  const list = param(others, 'text[]')
+  const inState = (owner: string): string =>
+    `EXISTS (SELECT 1 FROM ${s}.user_entries u WHERE u.user_id = ${owner} AND u.subscription <> 'subscribed' AND u.subscription = ANY(${list}) OFFSET 0)`
+  // One owner: a probe in the statement, which the planner prices at one index look-up. More:
+  // owners_match (migration 005), priced low so that this rare branch does not inflate the plan.
+  return subscribed
+    ? `CASE cardinality(r.owners) WHEN 0 THEN true WHEN 1 THEN NOT ${inState('r.owners[1]')} ELSE ${s}.owners_match(r.owners, ${list}, false) END`
+    : `CASE cardinality(r.owners) WHEN 0 THEN false WHEN 1 THEN ${inState('r.owners[1]')} ELSE ${s}.owners_match(r.owners, ${list}, true) END`
+}
+
+const subscriptionStates: readonly SubscriptionState[] = ['subscribed', 'opted_in', 'unsubscribed']
+const capabilities: readonly string[] = ['foreground', 'provisional', 'background']
+
+/** The values of a closed set a query names, each checked, so that a typo fails instead of matching nothing. */
+const checked = <A extends string>(values: readonly A[], known: readonly string[], what: string): A[] => {
+  for (const value of values) if (!known.includes(value)) throw new Error(`unknown ${what} ${JSON.stringify(value)} in an index query`)
+  return [...values]
+}
+
+const pageLimit = (limit: number): number => Math.max(0, Math.floor(limit))
+
+const hex = /^[0-9a-f]{64}$/
+
+/** The key a registration cursor holds: `[app, digest]`, or `[app, reportedAt, digest]` for active queries. */
+const parseRegistrationCursor = (cursor: string, length: number): string[] => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(cursor)
+  } catch {
+    parsed = undefined
+  }
+  const ok =
+    Array.isArray(parsed) &&
+    parsed.length === length &&
+    parsed.every((v) => typeof v === 'string') &&
+    hex.test(parsed[length - 1] as string) &&
+    (length === 2 || /^-?\d{1,19}$/.test(parsed[1] as string))
+  if (!ok) throw new Error(`invalid index cursor ${JSON.stringify(cursor)}`)
+  return parsed as string[]
+}
+
+const parseUserCursor = (cursor: string): string => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(cursor)
+  } catch {
+    parsed = undefined
+  }
+  if (typeof parsed !== 'string' || !hex.test(parsed)) throw new Error(`invalid index cursor ${JSON.stringify(cursor)}`)
+  return parsed
+}
