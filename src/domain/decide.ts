@@ -114,9 +114,10 @@ const deviceFactNeeds = (world: World, read: Reads, fact: DeviceFact, catalog: C
   // D14: the users already named on the device are not read (their records do not list it);
   // one named here for the first time gets a link, and its user record if they are new.
   const named = namedBy(fact)
-  if (named !== null && (existing === undefined || !namedUsers(existing.facts).has(named))) {
-    // Until the registration is loaded, whether the user is new there is a guess, which costs
-    // their record and the root of their links, both small.
+  // Once the registration is loaded (until then whether the user is new there is unknown, and
+  // the next round asks again): a repeated input of a known user reads nothing of theirs.
+  const loaded = world.has?.(keys[0] as RecordKey) ?? true
+  if (named !== null && loaded && (existing === undefined || !namedUsers(existing.facts).has(named))) {
     keys.push(userKey(named), ...linkNeeds(world, named, { kind: 'registration', appId: fact.appId, deviceId: fact.deviceId }))
   }
   return keys
