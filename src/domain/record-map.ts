@@ -12,6 +12,9 @@ export class RecordMap<V> {
   private readonly slots: (Map<string, Map<string | number, number>> | undefined)[] = []
   private readonly keyList: (RecordKey | RegistryRecord)[] = []
   private readonly valueList: V[] = []
+  /** Per kind, the scope of the last look-up and its ids (a scope's map, once made, stays). */
+  private readonly lastScope: (string | undefined)[] = []
+  private readonly lastIds: (Map<string | number, number> | undefined)[] = []
 
   get size(): number {
     return this.valueList.length
@@ -55,9 +58,17 @@ export class RecordMap<V> {
   }
 
   private slotOf(key: RecordKey | RegistryRecord): number | undefined {
-    const scopes = this.slots[kindIndex(key)]
-    return scopes === undefined ? undefined : scopes.get(recordScope(key))?.get(recordIdWithin(key))
+    const kind = kindIndex(key)
+    const scope = recordScope(key)
+    // Most look-ups of a unit are in the scope of the one before (one app): skip that probe.
+    if (scope === this.lastScope[kind]) return this.lastIds[kind]?.get(recordIdWithin(key))
+    const ids = this.slots[kind]?.get(scope)
+    if (ids === undefined) return undefined
+    this.lastScope[kind] = scope
+    this.lastIds[kind] = ids
+    return ids.get(recordIdWithin(key))
   }
+
 }
 
 /** A small number per kind: the first level of a {@link RecordMap} is an array, not a map. */

@@ -7,6 +7,7 @@ import type { Limits } from '../codecs/limits.js'
 import { decide, needs } from '../domain/decide.js'
 import { isLate } from '../domain/late.js'
 import type { Input } from '../domain/input.js'
+import type { RecordKey } from '../domain/records.js'
 import type { Catalog } from '../domain/world.js'
 import type { CommitRefusal } from '../ports/storage.js'
 import { draftsOf } from './change-feed.js'
@@ -173,11 +174,23 @@ const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<{ re
   const ws = new WorkingSet()
   // Most inputs need only the records they name: read those for the whole unit at once, in a
   // few rounds (what an input reads next can depend on what it read: a user's links are read
-  // a level at a time, down to where a new link goes).
-  for (let round = 0; round < 3; round++) {
-    const missing = ws.missing(inputs.flatMap((input) => needs(ws, input, deps.catalog)))
-    if (missing.length === 0) break
-    await ws.load(deps.storage, missing)
+  // a level at a time, down to where a new link goes). A round asks again only the inputs that
+  // missed something in the previous one (the loop below still asks every input before it is
+  // applied, so this only batches the reads).
+  let pending: readonly Input[] = inputs
+  for (let round = 0; round < 3 && pending.length > 0; round++) {
+    const wanted: RecordKey[] = []
+    const next: Input[] = []
+    for (const input of pending) {
+      const keys = needs(ws, input, deps.catalog)
+      if (keys.some((key) => !ws.isLoaded(key))) {
+        next.push(input)
+        for (const key of keys) wanted.push(key)
+      }
+    }
+    if (next.length === 0) break
+    await ws.load(deps.storage, wanted)
+    pending = next
   }
   let late = 0
   for (const input of inputs) {

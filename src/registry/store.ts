@@ -141,6 +141,11 @@ export class WorkingSet implements World {
     return misses
   }
 
+  /** Whether this set has read the record (found or not). */
+  isLoaded(key: RecordKey): boolean {
+    return this.slots.get(key)?.loaded === true
+  }
+
   missing(keys: readonly RecordKey[]): RecordKey[] {
     let out: RecordKey[] | undefined
     let seen: RecordMap<true> | undefined
