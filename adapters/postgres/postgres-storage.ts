@@ -370,11 +370,10 @@ const statements = (s: string) => ({
         ELSE ${s}.assert_indexed((SELECT n FROM applied) + (SELECT count(*) FROM appended), $6 + (SELECT count(*) FROM drafts)) END AS applied`,
   // R19, D7: the band is how many bounds are at or before reportedAt (width_bucket's count of
   // lower bounds); the registry turns bands into stale and expired at its now.
-  countRegistrations: `SELECT t.status, CASE WHEN t.status = 'active' THEN t.token ->> 'capability' END AS capability,
-      CASE WHEN t.status = 'none' THEN 0 ELSE width_bucket((t.token ->> 'reportedAt')::bigint, $2::bigint[]) END AS band,
+  countRegistrations: `SELECT r.status, CASE WHEN r.status = 'active' THEN r.capability END AS capability,
+      CASE WHEN r.status = 'none' THEN 0 ELSE width_bucket(r.reported_at, $2::bigint[]) END AS band,
       count(*) AS count
-    FROM (SELECT r.record -> 'view' -> 'token' AS token, r.record -> 'view' -> 'token' ->> 'status' AS status FROM ${s}.records r
-      WHERE r.kind = 'registration' AND r.scope = $1 AND (r.record -> 'view' ->> 'known')::boolean) t
+    FROM ${s}.registration_entries r WHERE r.app_id = $1
     GROUP BY 1, 2, 3`,
   readDailyCounts: `SELECT day, event, reason, count FROM ${s}.daily_counts
     WHERE scope = $1 AND day BETWEEN $2 AND $3 AND count <> 0`,
