@@ -50,22 +50,26 @@ export const sqlIndexQueries = (driver: SqlDriver, s: string): IndexQueries => {
     if (query.ownerStates !== undefined) where.push(ownerStatesClause(s, checked(query.ownerStates, subscriptionStates, 'subscription state'), param))
     const key = active === undefined ? ['r.app_id', 'r.device_digest'] : ['r.app_id', 'r.reported_at', 'r.device_digest']
     if (query.after !== undefined) {
+      // The cursor holds the last row's device id; its digest is the key's last column.
       const after = parseRegistrationCursor(query.after, key.length)
-      const values = after.map((v, i) => (i === 0 ? param(v, 'text') : i === after.length - 1 ? `decode(${param(v, 'text')}, 'hex')` : param(v, 'bigint')))
+      const values = after.map((v, i) => (i === 0 ? param(v, 'text') : i === after.length - 1 ? `${s}.key_digest(${param(v, 'text')})` : param(v, 'bigint')))
       where.push(`(${key.join(', ')}) > (${values.join(', ')})`)
     }
-    const sql = `SELECT ${registrationSelect(active !== undefined)}, encode(r.device_digest, 'hex') AS cursor_digest
+    const sql = `SELECT ${registrationSelect(active !== undefined, query.appId !== undefined)}
       FROM ${s}.registration_entries r
       ${where.length === 0 ? '' : `WHERE ${where.join('\n        AND ')}`}
       ORDER BY ${key.join(', ')} LIMIT ${param(limit + 1, 'int')}`
-    const { rows } = await driver.query<ReadRow & { cursor_digest: string }>(sql, params)
+    const { rows } = await driver.query<ReadRow>(sql, params)
     const page = rows.slice(0, limit)
     const last = page.at(-1)
+    const app = last?.app_id ?? query.appId
     const next =
       rows.length > limit && last !== undefined
-        ? JSON.stringify(active === undefined ? [last.app_id, last.cursor_digest] : [last.app_id, String(last.reported_at), last.cursor_digest])
+        ? JSON.stringify(active === undefined ? [app, last.device_id] : [app, String(last.reported_at), last.device_id])
         : null
-    return { entries: page.map(registrationEntryOf), next }
+    const entries = new Array<RegistrationEntry>(page.length)
+    for (let i = 0; i < page.length; i++) entries[i] = registrationEntryOf(page[i] as ReadRow, query.appId)
+    return { entries, next }
   }
 
   const queryUsers = async (query: UserQuery): Promise<IndexPage<UserRow>> => {
@@ -116,7 +120,7 @@ export const sqlIndexQueries = (driver: SqlDriver, s: string): IndexQueries => {
     const params: unknown[] = [userIds]
     if (apps !== undefined) params.push(apps)
     // The owner rows hold digests: the owners column confirms each row names the user itself.
-    const sql = `SELECT p.user_id AS owned_by, ${registrationSelect(false)}
+    const sql = `SELECT p.user_id AS owned_by, ${registrationSelect(false, false)}
       FROM unnest($1::text[]) AS p(user_id)
       JOIN ${s}.registration_owners o ON o.user_digest = ${s}.key_digest(p.user_id) ${apps === undefined ? '' : 'AND o.app_id = ANY($2::text[])'}
       JOIN ${s}.registration_entries r ON r.app_id = o.app_id AND r.device_digest = o.device_digest
@@ -170,7 +174,7 @@ const pageLimit = (limit: number): number => Math.max(0, Math.floor(limit))
 
 const hex = /^[0-9a-f]{64}$/
 
-/** The key a registration cursor holds: `[app, digest]`, or `[app, reportedAt, digest]` for active queries. */
+/** The key a registration cursor holds: `[app, deviceId]`, or `[app, reportedAt, deviceId]` for active queries. */
 const parseRegistrationCursor = (cursor: string, length: number): string[] => {
   let parsed: unknown
   try {
@@ -182,7 +186,6 @@ const parseRegistrationCursor = (cursor: string, length: number): string[] => {
     Array.isArray(parsed) &&
     parsed.length === length &&
     parsed.every((v) => typeof v === 'string') &&
-    hex.test(parsed[length - 1] as string) &&
     (length === 2 || /^-?\d{1,19}$/.test(parsed[1] as string))
   if (!ok) throw new Error(`invalid index cursor ${JSON.stringify(cursor)}`)
   return parsed as string[]
