@@ -30,3 +30,18 @@ export const timeMs = async <A>(run: () => A | Promise<A>): Promise<{ readonly m
   const result = await run()
   return { ms: performance.now() - start, result }
 }
+
+/**
+ * Streams a query to its end, holding nothing, and reports how far the heap rose above the live
+ * heap before it (sampled every 1,024 items: garbage not yet collected counts, as it would in a
+ * server).
+ */
+export const heapWhileStreaming = async (items: AsyncIterable<unknown>): Promise<{ readonly count: number; readonly growth: number }> => {
+  const start = liveHeap()
+  let peak = start
+  let n = 0
+  for await (const _ of items) {
+    if ((++n & 1023) === 0) peak = Math.max(peak, process.memoryUsage().heapUsed)
+  }
+  return { count: n, growth: Math.max(peak, process.memoryUsage().heapUsed) - start }
+}

@@ -25,6 +25,7 @@ import { createRegistry, fixedClock } from 'push-registry'
 import type { SqlDriver } from 'push-registry/postgres'
 import { createPostgresStorage, pgDriver, pgliteDriver } from 'push-registry/postgres'
 import { benchApps } from './baselines.js'
+import { benchPostgresTargets, targetsBenchSettings } from './postgres-targets.js'
 import { median } from './measure.js'
 import { batches, iosSpec, queryNow, sessionStarted } from './population.js'
 import { num, printTable, ratio, verdict } from './table.js'
@@ -362,6 +363,7 @@ export const benchPostgres = async (settings: PostgresBenchSettings): Promise<vo
     `  pgbench: one round trip per transaction, ${num(pgbenchRoundTrip, 3)} ms each at 1 client. ` +
       `One registry.ingest(one input): ${num(singleMs, 3)} ms for ${num(singleTrips, 1)} round trips; ${why}.`,
   )
+  await benchPostgresTargets(targetsBenchSettings(settings.url))
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -20,7 +20,7 @@ import {
   scanBackgroundOrForeground,
   scanForegroundForApp,
 } from './baselines.js'
-import { liveHeap, median, timeMs } from './measure.js'
+import { heapWhileStreaming, liveHeap, median, timeMs } from './measure.js'
 import { batches, iosSpec, populationInputs, queryNow, registrationSpec, sessionStarted } from './population.js'
 import { num, printTable, ratio, verdict } from './table.js'
 
@@ -201,21 +201,6 @@ const benchLargeStore = async (): Promise<void> => {
     [['peak heap above the live heap before the query', `${num(mb, 1)} MB`, '≤ 64 MB', verdict(mb <= 64)]],
   )
   printHeap(heapPerRegistration, floorHeapPerRegistration(), rawHeapPerRegistration())
-}
-
-/**
- * Streams a query to its end, holding nothing, and reports how far the heap rose above the live
- * heap before it (sampled every 1,024 items: garbage not yet collected counts, as it would in a
- * server).
- */
-const heapWhileStreaming = async (items: AsyncIterable<unknown>): Promise<{ readonly count: number; readonly growth: number }> => {
-  const start = liveHeap()
-  let peak = start
-  let n = 0
-  for await (const _ of items) {
-    if ((++n & 1023) === 0) peak = Math.max(peak, process.memoryUsage().heapUsed)
-  }
-  return { count: n, growth: Math.max(peak, process.memoryUsage().heapUsed) - start }
 }
 
 /** Heap per entry of the floor loop's Map, over the same population. */
