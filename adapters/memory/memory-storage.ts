@@ -10,7 +10,6 @@ import type {
   ChangesRequest,
   CommitOptions,
   CommitOutcome,
-  IndexEntry,
   IndexPage,
   RecordKey,
   RecordKind,
@@ -25,6 +24,7 @@ import type {
   StoredRecord,
   UserEntry,
   UserQuery,
+  UserRecord,
   UserRow,
 } from 'push-registry'
 import { indexEntryOf, recordId, recordIdWithin, recordScope, userRowOf } from 'push-registry'
@@ -51,11 +51,11 @@ export type MemoryStorageOptions = Record<string, never>
 export const createMemoryStorage = (_options: MemoryStorageOptions = {}): StoragePort => {
   // Records live in one table per kind, scoped by app (or contact kind), keyed by their own
   // natural id: lookups hash strings the records already hold instead of building composite
-  // ids. Each record's current entry is also listed in its scope in insertion order; a deleted
-  // record leaves a hole there (erasure is rare), so an offset into that list is a stable scan
-  // cursor. Entries are
-  // immutable and replaced on write, so reads hand them out as they are: what a caller holds
-  // never changes under it, and reading allocates nothing.
+  // ids. A scope lists its records and their versions in insertion order, and maps each id to
+  // its position; a deleted record leaves a hole there (erasure is rare), so an offset into the
+  // list is a stable scan cursor. Records are immutable and replaced on write, and `read` hands
+  // out a fresh `{ record, version }`: what a caller holds never changes under it, and the store
+  // keeps no wrapper object per record (56 bytes each, three and more per registration).
   const tables: Readonly<Record<RecordKind, Map<string, Scope>>> = {
     registration: new Map(),
     token: new Map(),
@@ -86,7 +86,8 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
       scope = {
         name,
         byId: new Map(),
-        members: [],
+        records: [],
+        versions: [],
         entries: columns ? [] : noColumn(),
         ownerCells: columns ? [] : noColumn(),
         tokens: columns ? [] : noColumn(),
@@ -100,12 +101,29 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
 
   const feed = createMemoryFeed()
 
-  const find = (key: RecordKey | RegistryRecord): Entry | undefined =>
-    scopeOf(key.kind, tableScope(key), false)?.byId.get(tableId(key))
+  /** A record's position in its scope, if stored. */
+  const located = (key: RecordKey | RegistryRecord): { readonly scope: Scope; readonly at: number } | undefined => {
+    const scope = scopeOf(key.kind, tableScope(key), false)
+    const at = scope?.byId.get(tableId(key))
+    return scope === undefined || at === undefined ? undefined : { scope, at }
+  }
 
-  // The index: each record's entry sits on its stored version (so a registration query walks its
-  // app's list of registrations and reads entries, never records), and `owned` lists, per user,
-  // the registration entries naming them among their owners (what a user query joins).
+  /** A stored record as `read` and `scan` hand it out: a fresh object (the store keeps no wrapper per record). */
+  const stored = (scope: Scope, at: number): StoredRecord => ({ record: scope.records[at] as RegistryRecord, version: scope.versions[at] as number })
+
+  const find = (key: RecordKey | RegistryRecord): StoredRecord | undefined => {
+    const found = located(key)
+    return found === undefined ? undefined : stored(found.scope, found.at)
+  }
+
+  const versionOf = (key: RecordKey | RegistryRecord): number => {
+    const found = located(key)
+    return found === undefined ? 0 : (found.scope.versions[found.at] as number)
+  }
+
+  // The index: registration entries sit in their scope's columns (so a registration query walks
+  // its app's columns, never records), and `owned` keeps per user their state and the entries
+  // naming them among their owners (what both queries join).
   const owned = new OwnedIndex()
   // The overview's counters, kept with every commit (never a walk of the entries per question):
   // registrations by app, status, capability and sorted `reportedAt`; daily invalidations and
@@ -118,45 +136,43 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
 
   const commit = async (writes: readonly RecordWrite[], options: CommitOptions = {}): Promise<CommitOutcome> => {
     const deletes = options.deletes ?? []
-    // Each write's current entry is looked up once, for the version check and for the write.
-    const existing = writes.map((write) => find(write.record))
     const conflicts: string[] = []
-    writes.forEach((write, i) => {
-      if ((existing[i]?.version ?? 0) !== write.expectedVersion) conflicts.push(recordId(write.record))
-    })
-    for (const d of deletes) if (d.expectedVersion === 0 || find(d.key)?.version !== d.expectedVersion) conflicts.push(recordId(d.key))
+    for (const write of writes) if (versionOf(write.record) !== write.expectedVersion) conflicts.push(recordId(write.record))
+    for (const d of deletes) if (d.expectedVersion === 0 || versionOf(d.key) !== d.expectedVersion) conflicts.push(recordId(d.key))
     if (conflicts.length > 0) return { ok: false, conflicts }
     for (const { key } of deletes) {
-      const scope = scopeOf(key.kind, tableScope(key), false) as Scope
-      const entry = scope.byId.get(tableId(key)) as Entry
+      const { scope, at } = located(key) as { readonly scope: Scope; readonly at: number }
+      const record = scope.records[at]
       scope.byId.delete(tableId(key))
-      scope.members[entry.position] = undefined
+      scope.records[at] = undefined
       if (key.kind === 'registration') {
-        indexAt(scope, entry.position, null, null)
+        const entry = scope.entries[at] ?? null
+        indexAt(scope, at, null, null)
+        owned.replace(entry, null)
+        registrationCounts.replace(entry, null)
       }
-      if (key.kind === 'registration') {
-        owned.replace(entry.indexed as RegistrationEntry | null, null)
-        registrationCounts.replace(entry.indexed as RegistrationEntry | null, null)
-      }
-      if (key.kind === 'dispatch') recent.replace(entry.record as DispatchRecord, undefined)
+      if (key.kind === 'dispatch') recent.replace(record as DispatchRecord, undefined)
       if (key.kind === 'user') owned.setState(key.userId, undefined)
     }
-    writes.forEach((write, i) => {
+    for (const write of writes) {
       const scope = scopeOf(write.record.kind, tableScope(write.record), true) as Scope
-      // A delete of this commit may have removed the entry looked up above.
-      const before = deletes.length === 0 ? existing[i] : scope.byId.get(tableId(write.record))
+      const id = tableId(write.record)
+      const previous = scope.byId.get(id)
+      const at = previous ?? scope.records.length
       const indexed = write.entry === undefined ? indexEntryOf(write.record) : write.entry
-      const entry = new Entry(write.record, write.expectedVersion + 1, before?.position ?? scope.members.length, indexed)
       if (write.record.kind === 'registration') {
-        const cells = owned.replace(before?.indexed as RegistrationEntry | null | undefined, indexed as RegistrationEntry | null)
-        indexAt(scope, before?.position ?? scope.members.length, indexed as RegistrationEntry | null, cells)
-        registrationCounts.replace(before?.indexed as RegistrationEntry | null | undefined, indexed as RegistrationEntry | null)
+        const before = previous === undefined ? undefined : scope.entries[previous]
+        const cells = owned.replace(before, indexed as RegistrationEntry | null)
+        indexAt(scope, at, indexed as RegistrationEntry | null, cells)
+        registrationCounts.replace(before, indexed as RegistrationEntry | null)
       }
-      if (write.record.kind === 'dispatch') recent.replace(before?.record as DispatchRecord | undefined, write.record)
+      if (write.record.kind === 'dispatch') recent.replace(previous === undefined ? undefined : (scope.records[previous] as DispatchRecord), write.record)
+      // A user's entry is their subscription state, which their cell keeps (queries build the entry).
       if (write.record.kind === 'user') owned.setState(write.record.userId, (indexed as UserEntry | null)?.subscription)
-      scope.byId.set(tableId(write.record), entry)
-      scope.members[entry.position] = entry
-    })
+      if (previous === undefined) scope.byId.set(id, at)
+      scope.records[at] = write.record
+      scope.versions[at] = write.expectedVersion + 1
+    }
     // Forget first: this commit's own changes naming the users stay.
     if (options.forgetChanges !== undefined && options.forgetChanges.length > 0) feed.forget(options.forgetChanges)
     if (options.changes !== undefined) feed.append(options.changes)
@@ -170,12 +186,12 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     const [startScope, startOffset] = parseCursor(request.cursor)
     const page: StoredRecord[] = []
     for (let g = startScope; g < wanted.length; g++) {
-      const members = (wanted[g] as Scope).members
-      for (let i = g === startScope ? startOffset : 0; i < members.length; i++) {
-        const member = members[i]
-        if (member === undefined) continue
+      const scope = wanted[g] as Scope
+      const records = scope.records
+      for (let i = g === startScope ? startOffset : 0; i < records.length; i++) {
+        if (records[i] === undefined) continue
         if (page.length === request.limit) return { records: page, next: `${g}:${i}` }
-        page.push(member)
+        page.push(stored(scope, i))
       }
     }
     return { records: page, next: null }
@@ -206,15 +222,19 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
 
   const queryUsers = async (query: UserQuery): Promise<IndexPage<UserRow>> => {
     const users = tables.user.get('')
-    const rowOf = (member: Entry | undefined): UserRow | null =>
-      member === undefined ? null : userRowOf(member.indexed as UserEntry, owned.of((member.indexed as UserEntry).userId), query)
+    const rowOf = (at: number | undefined): UserRow | null => {
+      const user = at === undefined ? undefined : (users?.records[at] as UserRecord | undefined)
+      if (user === undefined) return null
+      const entry: UserEntry = { kind: 'user', userId: user.userId, subscription: owned.stateOf(user.userId) }
+      return userRowOf(entry, owned.of(user.userId), query)
+    }
     if (query.userIds !== undefined) {
       const rows = [...new Set(query.userIds)].flatMap((id) => rowOf(users?.byId.get(id)) ?? [])
       return { entries: rows, next: null }
     }
     const entries: UserRow[] = []
-    const next = walk(users === undefined ? [] : [users], query.after, query.limit, (member) => {
-      const row = rowOf(member)
+    const next = walk(users === undefined ? [] : [users], query.after, query.limit, (at) => {
+      const row = rowOf(at)
       if (row === null) return false
       entries.push(row)
       return true
@@ -235,29 +255,6 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     readDailyCounts: async (query: DailyCountQuery): Promise<readonly DailyCount[]> => dailyCounts.read(query),
     recentDispatches: async (query: RecentDispatchQuery): Promise<readonly SummarisedDispatch[]> => recent.recent(query.appId, query.limit),
     close: async () => undefined,
-  }
-}
-
-/** One version of one record, as stored and as handed out; never changed once made. */
-class Entry implements StoredRecord {
-  readonly #position: number
-  readonly #indexed: IndexEntry | null
-  constructor(
-    readonly record: RegistryRecord,
-    readonly version: number,
-    position: number,
-    indexed: IndexEntry | null,
-  ) {
-    this.#position = position
-    this.#indexed = indexed
-  }
-  /** Where the record stands in its scope's scan order. */
-  get position(): number {
-    return this.#position
-  }
-  /** The record's index entry (private fields keep it out of what `read` hands out). */
-  get indexed(): IndexEntry | null {
-    return this.#indexed
   }
 }
 
@@ -325,17 +322,16 @@ const examinedPerPage = 65_536
  * Walks the members of `scopes` from a cursor, offering each to `take` (which says whether it
  * kept it), until `limit` were kept or `examinedPerPage` looked at; answers the next cursor.
  */
-const walk = (scopes: readonly Scope[], after: string | undefined, limit: number, take: (member: Entry) => boolean): string | null => {
+const walk = (scopes: readonly Scope[], after: string | undefined, limit: number, take: (at: number) => boolean): string | null => {
   const [startScope, startOffset] = parseCursor(after)
   let kept = 0
   let examined = 0
   for (let g = startScope; g < scopes.length; g++) {
-    const members = (scopes[g] as Scope).members
-    for (let i = g === startScope ? startOffset : 0; i < members.length; i++) {
+    const records = (scopes[g] as Scope).records
+    for (let i = g === startScope ? startOffset : 0; i < records.length; i++) {
       if (kept >= limit || examined >= Math.max(limit, examinedPerPage)) return `${g}:${i}`
       examined++
-      const member = members[i]
-      if (member !== undefined && take(member)) kept++
+      if (records[i] !== undefined && take(i)) kept++
     }
   }
   return null
@@ -343,9 +339,12 @@ const walk = (scopes: readonly Scope[], after: string | undefined, limit: number
 
 interface Scope {
   readonly name: string
-  readonly byId: Map<string | number, Entry>
-  /** In insertion order; `undefined` where a record was deleted. */
-  readonly members: (Entry | undefined)[]
+  /** Each record's position in the lists below. */
+  readonly byId: Map<string | number, number>
+  /** The records in insertion order; `undefined` where one was deleted (a position is a stable scan cursor). */
+  readonly records: (RegistryRecord | undefined)[]
+  /** Each position's version. */
+  readonly versions: number[]
   /** Registration scopes: each member's index entry at its position (`null`: none, or deleted). */
   readonly entries: (RegistrationEntry | null)[]
   /** Registration scopes: the cells of each entry's owners, at its position. */
