@@ -88,6 +88,9 @@ describe('redact of hostile endpoint spellings (S2)', () => {
         fc.array(fc.constantFrom('/', '\\', '?', '#', 'x'), { maxLength: 3 }),
         (scheme, host, end, before, secretPart, after) => {
           const endpoint = `${scheme}${host}${end}${before.join('')}${secretPart}${after.join('')}`
+          // An empty host followed by `//` makes the "secret" the host itself (`https://SECRET`):
+          // hosts are shown by design, so such a text says nothing about where secrets leak.
+          fc.pre(!parsedHost(endpoint).includes(secretPart.toLowerCase()))
           const shown = redact(endpoint)
           expect(leaks(shown, secretPart), `${JSON.stringify(endpoint)} → ${shown}`).toBe(false)
         },
@@ -103,3 +106,12 @@ describe('tokenKey (R1, I2)', () => {
     expect(tokenKey(a)).toBe(tokenKey(b))
   })
 })
+
+/** The host the WHATWG URL parser reads in a text, `''` when it reads none. */
+const parsedHost = (text: string): string => {
+  try {
+    return new URL(text).hostname
+  } catch {
+    return ''
+  }
+}
