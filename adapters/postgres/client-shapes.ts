@@ -13,6 +13,7 @@ export interface RowsResult {
 /** A connection checked out of a {@link PgPool}: node-postgres' `PoolClient`. */
 export interface PgPoolClient {
   query(text: string, values?: unknown[]): Promise<RowsResult>
+  query(config: { name?: string; text: string; values?: unknown[] }): Promise<RowsResult>
   /** Back to the pool; with an error, destroyed instead. */
   release(error?: Error | boolean): void
 }
