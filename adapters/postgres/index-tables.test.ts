@@ -23,7 +23,7 @@ import { kitApps, kitNow, kitRegistry, kitTimes, kitUsers } from '../../src/test
 import { migrations } from './migrations.js'
 import { rowKeyOf } from './record-keys.js'
 import type { TestDatabase } from './test-databases.js'
-import { freshSchema, serverUrl, sharedDriver } from './test-databases.js'
+import { freshSchema, schemaBefore, serverUrl, sharedDriver } from './test-databases.js'
 
 // The index-tables migration (issue 13): a database written by the release before it answers
 // every query the same once migrated, and the targets query runs on the partial index.
@@ -32,19 +32,6 @@ import { freshSchema, serverUrl, sharedDriver } from './test-databases.js'
 const indexVersion = (migrations.find((m) => m.name === 'index tables') as { version: string }).version
 
 const databases: TestDatabase[] = serverUrl === undefined ? ['pglite'] : ['pglite', 'server']
-
-/** Creates `schema` as `migrate` made it before the index tables existed. */
-const schemaBeforeIndexTables = async (driver: SqlDriver, schema: string): Promise<void> => {
-  const s = `"${schema}"`
-  await driver.transaction(async (tx) => {
-    await tx.query(`CREATE SCHEMA ${s}`)
-    await tx.query(`CREATE TABLE ${s}.schema_migrations (version text PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
-    for (const migration of migrations.filter((m) => m.version < indexVersion)) {
-      for (const statement of migration.statements(s)) await tx.query(statement)
-      await tx.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name])
-    }
-  })
-}
 
 /** Stores `records` as the previous release's commit did: rows of `records`, nothing else. */
 const insertRecords = async (driver: SqlDriver, schema: string, records: readonly RegistryRecord[]): Promise<void> => {
@@ -161,7 +148,7 @@ describe.each(databases)(`migration ${indexVersion} (index tables) on %s`, (wher
         const records = await allRecords(reference)
         const schema = freshSchema()
         try {
-          await schemaBeforeIndexTables(driver, schema)
+          await schemaBefore(driver, schema, indexVersion)
           await insertRecords(driver, schema, records)
           const old = await createPostgresStorage({ driver, schema, migrate: false })
           const before = { port: await portAnswers(asPreviousRelease(old)), registry: await registryAnswers(kitRegistry(asPreviousRelease(old))) }
