@@ -1,5 +1,6 @@
 import type { Migration } from './migrations.js'
 import { migrations } from './migrations.js'
+import { driverWithoutRowValues } from './postgres-error.js'
 import { defaultSchema, quotedSchema } from './schema-name.js'
 import type { SqlDriver } from './sql-driver.js'
 
@@ -25,7 +26,9 @@ export interface MigrateOptions {
  * await migrate(pgDriver(pool), { schema: 'push_registry' })
  * ```
  */
-export const migrate = async (driver: SqlDriver, options: MigrateOptions = {}): Promise<{ applied: string[] }> => {
+export const migrate = async (given: SqlDriver, options: MigrateOptions = {}): Promise<{ applied: string[] }> => {
+  // S2: a failed backfill's error would otherwise carry the rows it was writing.
+  const driver = driverWithoutRowValues(given)
   const schema = options.schema ?? defaultSchema
   const s = quotedSchema(schema)
   const applied: string[] = []

@@ -29,6 +29,7 @@ import { compareRecentDispatches, dailyCountDays, recordId } from 'push-registry
 import { indexChangesOf } from './index-rows.js'
 import { indexParams, indexWriteCtes } from './index-writes.js'
 import { migrate as runMigrations } from './migrate.js'
+import { driverWithoutRowValues } from './postgres-error.js'
 import { holdsUnstorable, refusalOf, unstorableWrites } from './refusals.js'
 import type { RowKey } from './record-keys.js'
 import { appScoped, rowKeyOf } from './record-keys.js'
@@ -89,7 +90,8 @@ export interface PostgresStorageOptions {
  * ```
  */
 export const createPostgresStorage = async (options: PostgresStorageOptions): Promise<StoragePort> => {
-  const { driver } = options
+  // S2: the database's errors leave the adapter without the statement values clients attach.
+  const driver = driverWithoutRowValues(options.driver)
   const schema = options.schema ?? defaultSchema
   const s = quotedSchema(schema)
   if (options.migrate !== false) await runMigrations(driver, { schema })
