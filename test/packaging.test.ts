@@ -77,7 +77,7 @@ describe('packaging', () => {
     writeFileSync(join(consumer, 'errors.cjs'), acrossBuilds)
     const seen = JSON.parse(execFileSync('node', ['errors.cjs'], { cwd: consumer, encoding: 'utf8' })) as Record<string, boolean[]>
     expect(Object.keys(seen).sort()).toEqual(
-      ['ApnsConfigError', 'ContentionError', 'DispatchConfigError', 'DispatchError', 'FcmConfigError', 'RegistryConfigError', 'StorageError', 'UiConfigError', 'WebPushConfigError'],
+      ['ApnsConfigError', 'ContentionError', 'DispatchConfigError', 'DispatchError', 'FcmConfigError', 'PostgresError', 'RegistryConfigError', 'StorageError', 'UiConfigError', 'WebPushConfigError'],
     )
     for (const [name, answers] of Object.entries(seen)) expect(answers, name).toEqual([false, true, true, true, true, false])
   })
@@ -96,7 +96,7 @@ describe('packaging', () => {
  */
 const acrossBuilds = `
 const entries = ['push-registry', 'push-registry/fp', 'push-registry/memory', 'push-registry/postgres', 'push-registry/http', 'push-registry/apns', 'push-registry/fcm', 'push-registry/webpush']
-const args = { StorageError: ['read', new Error('down')], ContentionError: [16], RegistryConfigError: [[]], DispatchError: ['bad_request', 'm'], DispatchConfigError: [[]], UiConfigError: ['ui.x', 'r'], FcmConfigError: ['o', 'r'] }
+const args = { StorageError: ['read', new Error('down')], ContentionError: [16], RegistryConfigError: [[]], DispatchError: ['bad_request', 'm'], DispatchConfigError: [[]], UiConfigError: ['ui.x', 'r'], FcmConfigError: ['o', 'r'], PostgresError: ['23505', 'm'] }
 const run = async () => {
   const esmCore = await import('push-registry')
   const cjsCore = require('push-registry')

@@ -1,4 +1,4 @@
-import { redact } from 'push-registry'
+import { brandErrorClass, redact } from 'push-registry'
 import type { TokenKey } from 'push-registry'
 import type { SqlDriver, SqlExecutor } from './sql-driver.js'
 
@@ -14,6 +14,8 @@ import type { SqlDriver, SqlExecutor } from './sql-driver.js'
  */
 export class PostgresError extends Error {
   override readonly name = 'PostgresError'
+  /** Whether `value` is an error of this class, made by the ES module or the CommonJS build alike (`instanceof` is not). */
+  static readonly is = brandErrorClass<PostgresError>(this, 'PostgresError')
   /** The SQLSTATE, e.g. `23505` (a unique violation) or `54000` (a program limit). */
   readonly code: string
   /** `ERROR`, `FATAL` or `PANIC`. */
@@ -26,22 +28,22 @@ export class PostgresError extends Error {
   /** The server function that raised it (`_bt_check_unique`…): which check failed, not on what. */
   readonly routine: string | undefined
 
-  constructor(fields: DatabaseErrorFields) {
-    super(messageWithoutValues(fields.code, fields.message))
-    this.code = fields.code
-    this.severity = text(fields.severity)
-    this.schema = text(fields.schema)
-    this.table = text(fields.table)
-    this.column = text(fields.column)
-    this.dataType = text(fields.dataType)
-    this.constraint = text(fields.constraint)
-    this.routine = text(fields.routine)
+  /** `message` is taken as it is: {@link withoutRowValues} is what removes values from the database's. */
+  constructor(code: string, message: string, names: PostgresErrorNames = {}) {
+    super(message)
+    this.code = code
+    this.severity = text(names.severity)
+    this.schema = text(names.schema)
+    this.table = text(names.table)
+    this.column = text(names.column)
+    this.dataType = text(names.dataType)
+    this.constraint = text(names.constraint)
+    this.routine = text(names.routine)
   }
 }
 
-interface DatabaseErrorFields {
-  readonly code: string
-  readonly message: string
+/** The fields of a database error that name things rather than hold values. */
+export interface PostgresErrorNames {
   readonly severity?: unknown
   readonly schema?: unknown
   readonly table?: unknown
@@ -73,7 +75,7 @@ export const withoutRowValues = (error: unknown): unknown => {
   if (error instanceof PostgresError || typeof error !== 'object' || error === null) return error
   const { code, message } = error as { code?: unknown; message?: unknown }
   if (typeof code !== 'string' || !sqlState.test(code)) return error
-  return new PostgresError({ ...(error as Omit<DatabaseErrorFields, 'code' | 'message'>), code, message: typeof message === 'string' ? message : '' })
+  return new PostgresError(code, messageWithoutValues(code, typeof message === 'string' ? message : ''), error as PostgresErrorNames)
 }
 
 const executorWithoutRowValues = (executor: SqlExecutor): SqlExecutor => ({

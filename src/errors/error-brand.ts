@@ -21,6 +21,7 @@ export type PushRegistryErrorName =
   | 'ApnsConfigError'
   | 'FcmConfigError'
   | 'WebPushConfigError'
+  | 'PostgresError'
 
 /** A guard that recognises one error class of the library, from whichever build made it. */
 export type ErrorGuard<E extends Error> = (value: unknown) => value is E
