@@ -127,6 +127,7 @@ export type {
   CommitOutcome,
   CommitRefusal,
   RecordDelete,
+  RecordRead,
   RecordWrite,
   ScanPage,
   ScanRequest,

@@ -26,6 +26,6 @@ describe('createMemoryStorage', () => {
   })
 
   it('claims to live in one process and not to survive it', () => {
-    expect(createMemoryStorage().capabilities).toEqual({ sharedAcrossProcesses: false, durable: false, indexedQueries: true })
+    expect(createMemoryStorage().capabilities).toEqual({ sharedAcrossProcesses: false, durable: false, indexedQueries: true, checksReads: true })
   })
 })

@@ -139,6 +139,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     const conflicts: string[] = []
     for (const write of writes) if (versionOf(write.record) !== write.expectedVersion) conflicts.push(recordId(write.record))
     for (const d of deletes) if (d.expectedVersion === 0 || versionOf(d.key) !== d.expectedVersion) conflicts.push(recordId(d.key))
+    for (const r of options.reads ?? []) if (versionOf(r.key) !== r.expectedVersion) conflicts.push(recordId(r.key))
     if (conflicts.length > 0) return { ok: false, conflicts }
     for (const { key } of deletes) {
       const { scope, at } = located(key) as { readonly scope: Scope; readonly at: number }
@@ -243,7 +244,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
   }
 
   return {
-    capabilities: { sharedAcrossProcesses: false, durable: false, indexedQueries: true },
+    capabilities: { sharedAcrossProcesses: false, durable: false, indexedQueries: true, checksReads: true },
     read,
     commit,
     scan,

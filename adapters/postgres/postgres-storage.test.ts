@@ -398,9 +398,9 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
 
   it('declares durable and shared by default, as the options say otherwise', async () => {
     await withCounted(where, async (store, { driver }, schema) => {
-      expect(store.capabilities).toEqual({ durable: true, sharedAcrossProcesses: true, indexedQueries: true })
+      expect(store.capabilities).toEqual({ durable: true, sharedAcrossProcesses: true, indexedQueries: true, checksReads: true })
       const other = await createPostgresStorage({ driver, schema, durable: false, sharedAcrossProcesses: false })
-      expect(other.capabilities).toEqual({ durable: false, sharedAcrossProcesses: false, indexedQueries: true })
+      expect(other.capabilities).toEqual({ durable: false, sharedAcrossProcesses: false, indexedQueries: true, checksReads: true })
     })
   })
 })

@@ -14,6 +14,7 @@ import type {
   SummarisedDispatch,
   RecordDelete,
   RecordKey,
+  RecordRead,
   RecordWrite,
   RegistryRecord,
   ScanPage,
@@ -65,7 +66,9 @@ export interface PostgresStorageOptions {
  * - `commit` is one statement, hence one transaction, for any number of writes and deletions:
  *   it locks the rows it updates or deletes, in key order, checks their versions, and only if
  *   all match inserts the new rows (a creation whose row exists fails on the primary key: a
- *   conflict), updates the others and deletes the deleted (READ COMMITTED + row locks: see the README for why not SERIALIZABLE). A write that
+ *   conflict), updates the others and deletes the deleted (READ COMMITTED + row locks: see the README for why not SERIALIZABLE).
+ *   The records read and not written (`CommitOptions.reads`, `checksReads`) are locked FOR
+ *   SHARE NOWAIT and checked in the same statement. A write that
  *   lost a race is reported as a conflict, never half-applied. Writes PostgreSQL will not
  *   hold (over a program limit, a value it cannot represent, U+0000) are `refused`, and the
  *   registry isolates the inputs behind them. Keys are indexed by digest (migration 003), so
@@ -110,10 +113,17 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     const changes = options.changes ?? []
     const forget = options.forgetChanges ?? []
     const counts = options.counts ?? []
-    if (writes.length === 0 && deletes.length === 0 && changes.length === 0 && forget.length === 0 && counts.length === 0) return { ok: true }
+    const checks = options.reads ?? []
+    if (writes.length === 0 && deletes.length === 0 && checks.length === 0 && changes.length === 0 && forget.length === 0 && counts.length === 0) return { ok: true }
     // A deletion expecting no record names nothing to delete: a conflict, as on every store.
+    // Nothing applies, so the others that conflict are found by reading their versions.
     const absent = deletes.filter((d) => d.expectedVersion === 0)
-    if (absent.length > 0) return { ok: false, conflicts: absent.map((d) => recordId(d.key)) }
+    if (absent.length > 0) {
+      const others = [...writes.map((write) => ({ key: write.record as RecordKey, expectedVersion: write.expectedVersion })), ...deletes.filter((d) => d.expectedVersion !== 0), ...checks]
+      const current = await read(others.map((o) => o.key))
+      const moved = others.filter((o, i) => (current[i]?.version ?? 0) !== o.expectedVersion)
+      return { ok: false, conflicts: [...absent, ...moved].map((d) => recordId(d.key)) }
+    }
     const named: (RecordKey | RegistryRecord)[] = [...writes.map((write) => write.record), ...deletes.map((d) => d.key)]
     const keys = named.map(rowKeyOf)
     // A deletion is a row of the same statement with no record (JSON null) and `drop` set.
@@ -122,6 +132,8 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     if (unstorable !== null) return { ok: false, refused: unstorable }
     refuseTwoActiveHolders(writes)
     const [kinds, scopes, ids] = columns(keys)
+    // The stale rows are numbered over the writes, the deletions, then the reads checked.
+    const numbered: readonly RecordKey[] = [...(named as RecordKey[]), ...checks.map((c) => c.key)]
     try {
       const { rows } = await driver.query<{ stale: number[] }>(sql.commit, [
         kinds,
@@ -137,29 +149,35 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
         forget,
         countsJson(counts),
         ...indexParams(indexChangesOf(writes, deletes)),
+        ...columns(checks.map((c) => rowKeyOf(c.key))),
+        checks.map((c) => c.expectedVersion),
       ])
       const stale = rows[0]?.stale ?? []
       if (stale.length === 0) return { ok: true }
-      return { ok: false, conflicts: stale.map((n) => recordId(named[n - 1] as RecordKey)) }
+      return { ok: false, conflicts: stale.map((n) => recordId(numbered[n - 1] as RecordKey)) }
     } catch (error) {
       const refused = refusalOf(error)
       if (refused !== null) return { ok: false, refused }
       if (!lostARace(error)) throw error
-      return { ok: false, conflicts: await conflictsAfterRace(writes, deletes, keys) }
+      return { ok: false, conflicts: await conflictsAfterRace(writes, deletes, checks, keys) }
     }
   }
 
   /**
-   * The ids to report after a commit failed on another transaction's doing: the written
-   * records whose version moved, and the registrations of other devices that now hold, active,
+   * The ids to report after a commit failed on another transaction's doing: the written (and
+   * checked) records whose version moved, and the registrations of other devices that now hold, active,
    * a token this commit made active (I2). Never empty, so that a conflict always names a record.
    */
   const conflictsAfterRace = async (
     writes: readonly RecordWrite[],
     deletes: readonly RecordDelete[],
+    checks: readonly RecordRead[],
     keys: readonly RowKey[],
   ): Promise<string[]> => {
-    const expected = [...writes.map((write) => ({ key: write.record as RecordKey | RegistryRecord, version: write.expectedVersion })), ...deletes.map((d) => ({ key: d.key, version: d.expectedVersion }))]
+    const expected = [
+      ...writes.map((write) => ({ key: write.record as RecordKey | RegistryRecord, version: write.expectedVersion })),
+      ...[...deletes, ...checks].map((d) => ({ key: d.key, version: d.expectedVersion })),
+    ]
     const current = await read(expected.map((e) => e.key as RecordKey))
     const moved = expected.filter((e, i) => (current[i]?.version ?? 0) !== e.version).map((e) => recordId(e.key))
     const active = activeTokens(writes)
@@ -235,6 +253,8 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     durable: options.durable ?? true,
     // From the index tables of migration 007, in SQL (`sql-index-queries.ts`).
     indexedQueries: true,
+    // `CommitOptions.reads`: checked in the commit statement, under FOR SHARE locks.
+    checksReads: true,
   }
   const { queryRegistrations, queryUsers } = sqlIndexQueries(driver, s)
   return {
@@ -291,11 +311,38 @@ const statements = (s: string) => ({
       SELECT w.n FROM w LEFT JOIN current c ON c.kind = w.kind AND c.scope = w.scope AND c.id = w.id
       WHERE w.expected > 0 AND coalesce(c.version, 0) <> w.expected
     ),
+    -- The records read and not written (CommitOptions.reads), numbered after the writes and
+    -- deletions: each must still be at the version read. Their rows are locked FOR SHARE, so no
+    -- writer can change one between this check and the commit; after every FOR UPDATE lock
+    -- (checked reads current), and NOWAIT: a row another commit is writing fails the
+    -- statement at once (55P03, a conflict) rather than waiting, so these locks never take part
+    -- in a wait cycle (commits still queue only on FOR UPDATE locks, in key order). A read of an
+    -- absent record checks that no row is there.
+    checks AS MATERIALIZED (
+      SELECT c.*, ${s}.key_digest(c.id) AS d
+      FROM unnest($16::text[], $17::text[], $18::text[], $19::bigint[]) WITH ORDINALITY AS c(kind, scope, id, expected, n)
+    ),
+    checked AS MATERIALIZED (
+      SELECT r.kind, r.scope, r.id, r.version FROM ${s}.records r
+      JOIN checks c ON r.kind = c.kind AND r.scope = c.scope AND r.id_digest = c.d AND r.id = c.id
+      WHERE c.expected > 0 AND (SELECT count(*) FROM current) >= 0
+      ORDER BY r.kind, r.scope, r.id
+      FOR SHARE OF r NOWAIT
+    ),
+    stale_reads AS MATERIALIZED (
+      SELECT $6 + c.n AS n FROM checks c LEFT JOIN checked k ON k.kind = c.kind AND k.scope = c.scope AND k.id = c.id
+      WHERE c.expected > 0 AND coalesce(k.version, 0) <> c.expected
+      UNION ALL
+      SELECT $6 + c.n FROM checks c
+      WHERE c.expected = 0 AND EXISTS (SELECT 1 FROM ${s}.records r WHERE r.kind = c.kind AND r.scope = c.scope AND r.id_digest = c.d AND r.id = c.id)
+    ),
     stale AS MATERIALIZED (
       SELECT n FROM stale_updates
       UNION ALL
+      SELECT n FROM stale_reads
+      UNION ALL
       SELECT w.n FROM w
-      WHERE w.expected = 0 AND EXISTS (SELECT 1 FROM stale_updates)
+      WHERE w.expected = 0 AND (EXISTS (SELECT 1 FROM stale_updates) OR EXISTS (SELECT 1 FROM stale_reads))
         AND EXISTS (SELECT 1 FROM ${s}.records r WHERE r.kind = w.kind AND r.scope = w.scope AND r.id_digest = w.d AND r.id = w.id)
     ),
     inserted AS (
@@ -407,12 +454,13 @@ const columns = (keys: readonly RowKey[]): [string[], string[], string[]] => [
  * Errors that mean another transaction got there first, and that a read-again-and-retry
  * resolves: a row inserted concurrently (23505, on the primary key), a token made active
  * concurrently on another device (23P01, the I2 constraint), a deadlock (40P01) or a
- * serialization failure (40001, on servers running stricter isolation than READ COMMITTED).
- * The failed statement changed nothing.
+ * serialization failure (40001, on servers running stricter isolation than READ COMMITTED), or
+ * a record read and not written that another commit holds locked for writing (55P03, the
+ * NOWAIT of the read checks). The failed statement changed nothing.
  */
 const lostARace = (error: unknown): boolean => {
   const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined
-  return code === '23505' || code === '23P01' || code === '40P01' || code === '40001'
+  return code === '23505' || code === '23P01' || code === '40P01' || code === '40001' || code === '55P03'
 }
 
 /** The (app, token key) pairs a commit's registrations hold active. */

@@ -37,6 +37,17 @@ export interface RecordDelete {
   readonly expectedVersion: number
 }
 
+/**
+ * One record the commit's decision read and does not write: the commit applies only if the
+ * record's stored version is still `expectedVersion` (0: still absent). A record deleted since
+ * is a conflict, as a write would be. Honoured by stores whose `capabilities.checksReads` is
+ * `true`; the registry sends none to other stores.
+ */
+export interface RecordRead {
+  readonly key: RecordKey
+  readonly expectedVersion: number
+}
+
 /** One change to append to the change feed, in the commit that made it. */
 export interface ChangeDraft {
   /** When the registry committed it (its clock), in ms since the epoch: what retention prunes by. */
@@ -56,6 +67,12 @@ export interface StoredChange extends ChangeDraft {
 export interface CommitOptions {
   /** Records to delete, checked like writes: a stale or missing one is a conflict. */
   readonly deletes?: readonly RecordDelete[]
+  /**
+   * Records read but not written, whose versions are checked like those of writes: a stale
+   * one is a conflict, listed by id, and nothing applies. They name no record a write or a
+   * deletion of the same commit names. Only for a store with `capabilities.checksReads`.
+   */
+  readonly reads?: readonly RecordRead[]
   /** Changes to append to the feed, in this order, after every change of every earlier commit. */
   readonly changes?: readonly ChangeDraft[]
   /** Users whose changes already in the feed are removed (erasure); this commit's own stay. */
@@ -129,6 +146,14 @@ export interface StorageCapabilities {
    * them by scanning (or leaves them out, and the registry scans: `scanIndexQueries`).
    */
   readonly indexedQueries?: boolean
+  /**
+   * `commit` checks `CommitOptions.reads` (records read and not written) in the same atomic
+   * step as its writes: a concurrent writer cannot change one of them between the check and
+   * the commit. With it the registry decides from the records it committed or read recently
+   * (its record cache) and lets the commit catch those another instance changed since. Absent
+   * or `false`: the registry reads every record a decision needs from the store, as it always did.
+   */
+  readonly checksReads?: boolean
 }
 
 /**
@@ -142,10 +167,13 @@ export interface StorageCapabilities {
  * - `commit(writes, { deletes })` is atomic and conditional: either every write and deletion
  *   applies (each written record then has version `expectedVersion + 1`, each deleted one is
  *   gone) or none does and the outcome lists the ids of the records whose stored version
- *   differed (a deletion of a missing record conflicts). No two writes or deletions name the
- *   same record. A deleted record reads as `undefined`, leaves scans, and can be created again
- *   (`expectedVersion` 0, version 1). A commit that
- *   throws may or may not have applied; the registry reads again before retrying, and
+ *   differed (a deletion of a missing record conflicts). No two writes, deletions or `reads`
+ *   name the same record. With `capabilities.checksReads`, the `reads` (records the decision
+ *   read and does not write) are checked in the same atomic step: one whose stored version is
+ *   no longer `expectedVersion` (changed, deleted, or created since it was read absent) makes
+ *   the commit apply nothing, and is listed among the conflicts. A deleted record reads as
+ *   `undefined`, leaves scans, and can be created again (`expectedVersion` 0, version 1). A
+ *   commit that throws may or may not have applied; the registry reads again before retrying, and
  *   re-applying inputs is harmless (I9).
  * - `scan` pages through every record of a kind (and app) that existed when the scan began,
  *   each exactly once, in an order the adapter chooses; records written during a scan may or

@@ -9,6 +9,7 @@ import { describeIndexQueries } from './index-queries.js'
 import { describeProperties } from './invariant-properties.js'
 import { describeUserLinksProperties } from './user-links-properties.js'
 import { describeModel } from './model-run.js'
+import { describeReadChecksContract, describeReadChecksProperties } from './read-checks-contract.js'
 import type { ConformanceGroup, ConformanceOptions } from './options.js'
 import { runSettings } from './options.js'
 
@@ -17,11 +18,13 @@ import { runSettings } from './options.js'
  * tests against fresh stores from `options.create`.
  *
  * - `contract`: examples of every `StoragePort` method, per the contract in the port's TSDoc
- *   (deletions, the change feed, the index queries and the token-health queries included; the
- *   queries are answered by the registry's scan fallbacks when the adapter has none).
+ *   (deletions, read checks for a store with `checksReads`, the change feed, the index queries
+ *   and the token-health queries included; the queries are answered by the registry's scan
+ *   fallbacks when the adapter has none).
  * - `properties`: the invariants I1–I11 as fast-check properties over random inputs ingested
- *   by a registry on the adapter (200 runs each by default), and the index queries' answers
- *   equal to a scan and fold of the same records.
+ *   by a registry on the adapter (200 runs each by default), commits with read checks against
+ *   the reference storage, and the index queries' answers equal to a scan and fold of the same
+ *   records.
  * - `model`: a model-based run comparing a registry on the adapter with one on the kit's
  *   reference storage, and registries racing on one store of the adapter.
  *
@@ -53,6 +56,7 @@ export const describeStorageConformance = (options: ConformanceOptions): void =>
     group('contract', () => {
       describeContract(options)
       describeDeleteContract(options)
+      describeReadChecksContract(options)
       describeChangeFeedContract(options)
       describeIndexQueries(options, settings.properties, 'examples')
       describeHealthQueries(options, settings.properties, 'examples')
@@ -60,6 +64,7 @@ export const describeStorageConformance = (options: ConformanceOptions): void =>
     group('properties', () => {
       describeProperties(options, settings.properties)
       describeChangeFeedProperties(options, settings.properties)
+      describeReadChecksProperties(options, settings.properties)
       describeErasureProperties(options, settings.properties)
       describeUserLinksProperties(options, settings.properties)
       describeIndexQueries(options, settings.properties, 'property')

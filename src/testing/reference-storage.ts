@@ -44,6 +44,7 @@ export const createReferenceStorage = (): StoragePort => {
     const conflicts = [
       ...writes.filter((write) => (records.get(recordId(write.record))?.version ?? 0) !== write.expectedVersion).map((write) => recordId(write.record)),
       ...deletes.filter((d) => d.expectedVersion === 0 || records.get(recordId(d.key))?.version !== d.expectedVersion).map((d) => recordId(d.key)),
+      ...(options.reads ?? []).filter((r) => (records.get(recordId(r.key))?.version ?? 0) !== r.expectedVersion).map((r) => recordId(r.key)),
     ]
     if (conflicts.length > 0) return { ok: false, conflicts }
     for (const { key } of deletes) records.delete(recordId(key))
@@ -82,7 +83,7 @@ export const createReferenceStorage = (): StoragePort => {
   }
 
   return {
-    capabilities: { sharedAcrossProcesses: false, durable: false },
+    capabilities: { sharedAcrossProcesses: false, durable: false, checksReads: true },
     read,
     commit,
     scan,
