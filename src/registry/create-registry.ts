@@ -25,7 +25,7 @@ import { ingest } from './ingest.js'
 import type { DispatchStats, Eligibility, IdleTarget, Profile, QueryDeps, ReadScope, RegistrationSummary, Target, UserExport } from './queries.js'
 import * as q from './queries.js'
 import { decodeRetention, Retention } from './retention.js'
-import { measureIngest, measureQuery, measureStream, recordTokenEvents } from './telemetry.js'
+import { measureErase, measureIngest, measureQuery, measureRecordSend, measureStream, recordTokenEvents } from './telemetry.js'
 import { guardedStorage } from './store.js'
 import type { SendRecord, SendRecordReport } from './record-send.js'
 import { recordSend } from './record-send.js'
@@ -219,14 +219,15 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     changelog: (userId, scope) => measureQuery('changelog', () => q.changelog(deps, userId as UserId, scope)),
     dispatchStats: ({ appId, dispatchId }) => measureQuery('dispatchStats', () => q.dispatchStats(deps, appId as AppId, dispatchId as DispatchId)),
     tokenHealth: (appId, healthOptions) => measureQuery('tokenHealth', () => tokenHealth(deps, appId as AppId, healthOptions)),
-    recordSend: (send) => recordSend({ storage, catalog, maxAttempts: ingestDeps.maxAttempts }, send),
+    recordSend: (send) => measureRecordSend(() => recordSend({ storage, catalog, maxAttempts: ingestDeps.maxAttempts }, send)),
     idleTargets: ({ appId, seenBefore }) => measureStream('idleTargets', q.idleTargets(deps, appId as AppId, seenBefore as Instant)),
     changes: (changeOptions) => readChanges(storage, bell, changeOptions),
-    erase: async (userId) => {
-      // No user has an empty or over-long id (S3), and '' is what erased ids become.
-      if (typeof userId !== 'string' || userId.length === 0 || userId.length > limits.maxIdLength) return { erased: false, registrations: 0, contacts: 0 }
-      return erase(eraseDeps, userId as UserId)
-    },
+    erase: (userId) =>
+      measureErase(async () => {
+        // No user has an empty or over-long id (S3), and '' is what erased ids become.
+        if (typeof userId !== 'string' || userId.length === 0 || userId.length > limits.maxIdLength) return { erased: false, registrations: 0, contacts: 0 }
+        return erase(eraseDeps, userId as UserId)
+      }),
     pruneChanges: async (pruneOptions) => ({ pruned: await retain.prune(pruneOptions?.before) }),
     on: (name, listener) => {
       emitter.on(name, listener as never)

@@ -43,6 +43,7 @@ interface Instruments {
   readonly changes: Counter
   readonly ingestDuration: Histogram
   readonly queryDuration: Histogram
+  readonly writeDuration: Histogram
   readonly providerDuration: Histogram
   readonly httpDuration: Histogram
 }
@@ -71,6 +72,7 @@ const instruments = (): Instruments | undefined => {
     changes: counter('push_registry.changes.written', '{change}', 'Changes appended to the durable change feed, by change name.'),
     ingestDuration: seconds('push_registry.ingest.duration', 'Duration of one ingest call (a single input or a batch), validation and commits included.'),
     queryDuration: seconds('push_registry.query.duration', 'Duration of a registry query, by query; a streamed query from its first read to its end.'),
+    writeDuration: seconds('push_registry.write.duration', 'Duration of a registry write other than ingest (an erasure, a send summary), by write.'),
     providerDuration: seconds('push_registry.provider.duration', 'Round trip of one push to its push service, by provider and class.'),
     httpDuration: seconds('http.server.request.duration', 'Duration of HTTP server requests.'),
   }
@@ -138,6 +140,21 @@ export const measureIngest = <R extends IngestOutcome>(run: () => Promise<R>): P
       ...(report.refused === undefined ? {} : { 'push_registry.refused.rule': report.refused.rule }),
     }
   })
+
+/** An erasure: a span, its duration, and what it removed (counts only: the user id is personal data, S2). */
+export const measureErase = <R extends { readonly erased: boolean; readonly registrations: number; readonly contacts: number }>(run: () => Promise<R>): Promise<R> =>
+  measured((i) => i.writeDuration, 'push_registry.erase', { 'push_registry.write': 'erase' }, run, (report) => ({
+    'push_registry.erase.found': report.erased,
+    'push_registry.erase.registrations': report.registrations,
+    'push_registry.erase.contacts': report.contacts,
+  }))
+
+/** A send summary recorded (`recordSend`): a span, its duration, and whether it was counted. */
+export const measureRecordSend = <R extends { readonly counted: boolean; readonly issues: readonly unknown[] }>(run: () => Promise<R>): Promise<R> =>
+  measured((i) => i.writeDuration, 'push_registry.record_send', { 'push_registry.write': 'recordSend' }, run, (report) => ({
+    'push_registry.send.counted': report.counted,
+    'push_registry.send.issues': report.issues.length,
+  }))
 
 /** A query answered at once (a profile, a lookup): a span and its duration. */
 export const measureQuery = <A>(query: string, run: () => Promise<A>): Promise<A> =>

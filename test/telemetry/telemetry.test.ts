@@ -166,6 +166,14 @@ describe('OpenTelemetry spans', () => {
     expect(named('push_registry.dispatch')[0]?.attributes).toMatchObject({ 'push_registry.app': 'ios', 'push_registry.provider': 'apns', 'push_registry.dispatch.kind': 'alert', 'push_registry.dispatch.targeted': 3 })
   })
 
+  it('spans and durations around the writes that are not ingest: an erasure and the dispatcher\'s send summary', () => {
+    expect(named('push_registry.erase')[0]?.attributes).toMatchObject({ 'push_registry.write': 'erase', 'push_registry.erase.found': true, 'push_registry.erase.registrations': 1 })
+    expect(named('push_registry.record_send')[0]?.attributes).toMatchObject({ 'push_registry.write': 'recordSend', 'push_registry.send.counted': true, 'push_registry.send.issues': 0 })
+    expect(metric('push_registry.write.duration').unit).toBe('s')
+    expect(sumOf('push_registry.write.duration', { 'push_registry.write': 'erase' })).toBe(1)
+    expect(sumOf('push_registry.write.duration', { 'push_registry.write': 'recordSend' })).toBe(1)
+  })
+
   it('S2: no exported attribute or span name holds a token, a user id or a device id', () => {
     const everything = JSON.stringify({
       metrics: [...exported.values()].map((m) => m.points.map((p) => p.attributes)),
