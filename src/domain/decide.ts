@@ -114,10 +114,12 @@ const deviceFactNeeds = (world: World, read: Reads, fact: DeviceFact, catalog: C
   // D14: the users already named on the device are not read (their records do not list it);
   // one named here for the first time gets a link, and its user record if they are new.
   const named = namedBy(fact)
-  // Once the registration is loaded (until then whether the user is new there is unknown, and
-  // the next round asks again): a repeated input of a known user reads nothing of theirs.
+  // Until the registration is loaded, whether the user is new there is unknown: their record
+  // and the root of their links are named anyway, so that the first read serves a new device
+  // (or a new user on a known one) as well as a repeat, where the read answers them for
+  // nothing. Once it is loaded, a repeated input of a known user reads nothing of theirs.
   const loaded = world.has?.(keys[0] as RecordKey) ?? true
-  if (named !== null && loaded && (existing === undefined || !namedUsers(existing.facts).has(named))) {
+  if (named !== null && (!loaded || existing === undefined || !namedUsers(existing.facts).has(named))) {
     keys.push(userKey(named), ...linkNeeds(world, named, { kind: 'registration', appId: fact.appId, deviceId: fact.deviceId }))
   }
   return keys
