@@ -81,7 +81,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     const table = tables[kind]
     let scope = table.get(name)
     if (scope === undefined && create) {
-      // Only registration scopes have columns; the others share one empty list.
+      // Only registration scopes have columns (and the user scope its cells); the others share one empty list.
       const columns = kind === 'registration'
       scope = {
         name,
@@ -90,6 +90,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
         versions: [],
         entries: columns ? [] : noColumn(),
         ownerCells: columns ? [] : noColumn(),
+        userCells: kind === 'user' ? [] : noColumn(),
         tokens: columns ? [] : noColumn(),
         reportedAt: columns ? [] : noColumn(),
       }
@@ -153,7 +154,10 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
         registrationCounts.replace(entry, null)
       }
       if (key.kind === 'dispatch') recent.replace(record as DispatchRecord, undefined)
-      if (key.kind === 'user') owned.setState(key.userId, undefined)
+      if (key.kind === 'user') {
+        scope.userCells[at] = undefined
+        owned.recordDeleted(key.userId)
+      }
     }
     for (const write of writes) {
       const scope = scopeOf(write.record.kind, tableScope(write.record), true) as Scope
@@ -169,7 +173,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
       }
       if (write.record.kind === 'dispatch') recent.replace(previous === undefined ? undefined : (scope.records[previous] as DispatchRecord), write.record)
       // A user's entry is their subscription state, which their cell keeps (queries build the entry).
-      if (write.record.kind === 'user') owned.setState(write.record.userId, (indexed as UserEntry | null)?.subscription)
+      if (write.record.kind === 'user') scope.userCells[at] = owned.recordWritten(write.record.userId, (indexed as UserEntry | null)?.subscription ?? 'subscribed')
       if (previous === undefined) scope.byId.set(id, at)
       scope.records[at] = write.record
       scope.versions[at] = write.expectedVersion + 1
@@ -226,8 +230,17 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
     const rowOf = (at: number | undefined): UserRow | null => {
       const user = at === undefined ? undefined : (users?.records[at] as UserRecord | undefined)
       if (user === undefined) return null
-      const entry: UserEntry = { kind: 'user', userId: user.userId, subscription: owned.stateOf(user.userId) }
-      return userRowOf(entry, owned.of(user.userId), query)
+      // A walk visits every user: their cell is at their position (no look-up by id), and users
+      // the query leaves out (another state, owning nothing) cost no allocation.
+      const cell = users?.userCells[at as number] as UserCell
+      if (query.states !== undefined && !query.states.includes(cell.state)) return null
+      const held = cell.owned
+      if (held === undefined && query.owning === true) return null
+      const entry: UserEntry = { kind: 'user', userId: user.userId, subscription: cell.state }
+      if (held === undefined || Array.isArray(held)) return userRowOf(entry, held ?? ownsNothing, query)
+      // Most users own one registration: userRowOf's row, without its copy of a one-entry list.
+      if (query.apps !== undefined && !query.apps.includes(held.appId)) return query.owning === true ? null : { user: entry, registrations: [] }
+      return { user: entry, registrations: [held] }
     }
     if (query.userIds !== undefined) {
       const rows = [...new Set(query.userIds)].flatMap((id) => rowOf(users?.byId.get(id)) ?? [])
@@ -323,6 +336,8 @@ const examinedPerPage = 65_536
  * Walks the members of `scopes` from a cursor, offering each to `take` (which says whether it
  * kept it), until `limit` were kept or `examinedPerPage` looked at; answers the next cursor.
  */
+const ownsNothing: readonly RegistrationEntry[] = []
+
 const walk = (scopes: readonly Scope[], after: string | undefined, limit: number, take: (at: number) => boolean): string | null => {
   const [startScope, startOffset] = parseCursor(after)
   let kept = 0
@@ -350,6 +365,8 @@ interface Scope {
   readonly entries: (RegistrationEntry | null)[]
   /** Registration scopes: the cells of each entry's owners, at its position. */
   readonly ownerCells: OwnerCells[]
+  /** The user scope: each user's cell (state and owned entries) at their record's position. */
+  readonly userCells: (UserCell | undefined)[]
   /** Registration scopes: each position's token code (see `tokenCode`, `noEntry`). */
   readonly tokens: number[]
   /** Registration scopes: each position's active token's `reportedAt` (0 when none). */

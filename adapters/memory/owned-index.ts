@@ -9,6 +9,8 @@ import type { RegistrationEntry, SubscriptionState, UserId } from 'push-registry
  */
 export interface UserCell {
   state: SubscriptionState
+  /** Whether the user has a user record: its scope position holds this cell, so it is never dropped. */
+  recorded: boolean
   /** Most users own one registration: a lone entry is held as it is, a second one makes an array. */
   owned: RegistrationEntry | RegistrationEntry[] | undefined
 }
@@ -30,19 +32,25 @@ export class OwnedIndex {
     return owned === undefined ? [] : Array.isArray(owned) ? owned : [owned]
   }
 
-  /** A user's subscription state as their user entry says it (R11). */
-  stateOf(userId: UserId): SubscriptionState {
-    return this.byUser.get(userId)?.state ?? 'subscribed'
+  /**
+   * A user record was written, its entry saying `state`: answers the user's cell, which the
+   * user scope keeps at the record's position so that a walk over every user reads each one's
+   * state and entries with no look-up by id. The cell stays while the record does.
+   */
+  recordWritten(userId: UserId, state: SubscriptionState): UserCell {
+    const cell = this.cell(userId)
+    cell.state = state
+    cell.recorded = true
+    return cell
   }
 
-  /** A user entry was written (`state`) or deleted (`undefined`). */
-  setState(userId: UserId, state: SubscriptionState | undefined): void {
-    if (state === undefined || state === 'subscribed') {
-      const cell = this.byUser.get(userId)
-      if (cell === undefined) return
-      cell.state = 'subscribed'
-      this.dropIfEmpty(userId, cell)
-    } else this.cell(userId).state = state
+  /** A user record was deleted: their state is the default again (R11). */
+  recordDeleted(userId: UserId): void {
+    const cell = this.byUser.get(userId)
+    if (cell === undefined) return
+    cell.state = 'subscribed'
+    cell.recorded = false
+    this.dropIfEmpty(userId, cell)
   }
 
   /**
@@ -63,12 +71,12 @@ export class OwnedIndex {
 
   private cell(userId: UserId): UserCell {
     let cell = this.byUser.get(userId)
-    if (cell === undefined) this.byUser.set(userId, (cell = { state: 'subscribed', owned: undefined }))
+    if (cell === undefined) this.byUser.set(userId, (cell = { state: 'subscribed', recorded: false, owned: undefined }))
     return cell
   }
 
   private dropIfEmpty(userId: UserId, cell: UserCell): void {
-    if (cell.owned === undefined && cell.state === 'subscribed') this.byUser.delete(userId)
+    if (cell.owned === undefined && !cell.recorded) this.byUser.delete(userId)
   }
 
   private remove(owner: UserId, entry: RegistrationEntry): void {
