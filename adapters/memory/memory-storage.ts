@@ -279,7 +279,8 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
  * `subscribed`, R11; one eligible owner is enough, R10).
  */
 const registrationFilter = (query: RegistrationQuery): ((scope: Scope, i: number) => boolean) => {
-  const { appId, active, ownerStates } = query
+  // No test of `appId`: the query walks that app's scope only (registrations are scoped by app).
+  const { active, ownerStates } = query
   const since = active?.reportedSince ?? null
   const before = active?.reportedBefore
   const capabilities = active === undefined ? activeAny : (active.capabilities ?? allCapabilities).reduce((bits, c) => bits | tokenCode(c), 0)
@@ -293,7 +294,6 @@ const registrationFilter = (query: RegistrationQuery): ((scope: Scope, i: number
       if (since !== null && at < since) return false
       if (before !== undefined && at >= before) return false
     }
-    if (appId !== undefined && (scope.entries[i] as RegistrationEntry).appId !== appId) return false
     if (ownerStates === undefined) return true
     const cells = scope.ownerCells[i] as OwnerCells
     if (cells === null) return anonymousPasses
