@@ -1,11 +1,14 @@
 import type { IndexPage } from '../ports/index-queries.js'
 
 /**
- * An async iterable over pages fetched one at a time: the next page is asked for only once the
- * consumer has taken every item of the current one (back-pressure), so a query of any size holds
- * one page in memory. Each iteration starts from the first page. Hand-written rather than an
- * async generator: items already fetched are handed out without resuming a generator, which
- * matters for queries that stream a million targets.
+ * An async iterable over pages fetched one ahead: when a page arrives, the next one is asked for
+ * at once, so the store works on it (a database query, a network round trip) while the consumer
+ * takes the current one's items, and no page is asked for beyond that one (back-pressure): a
+ * query of any size holds at most two pages of entries in memory. Only `fetch` runs ahead;
+ * `map` runs when the consumer reaches the page, so what it does (further store reads, for
+ * instance) happens in the consumer's order. Each iteration starts from the first page.
+ * Hand-written rather than an async generator: items already fetched are handed out without
+ * resuming a generator, which matters for queries that stream a million targets.
  *
  * @param fetch  a page of entries from a cursor (`undefined` for the first page)
  * @param map    the items a page of entries gives (fewer or none is fine)
@@ -22,6 +25,8 @@ class PageIterator<E, A> implements AsyncIterator<A> {
   private index = 0
   private cursor: string | undefined = undefined
   private last = false
+  /** The next page, asked for as soon as the current one arrived. */
+  private ahead: Promise<IndexPage<E>> | undefined = undefined
 
   constructor(
     private readonly fetch: (after: string | undefined) => Promise<IndexPage<E>>,
@@ -37,6 +42,8 @@ class PageIterator<E, A> implements AsyncIterator<A> {
   return(): Promise<IteratorResult<A>> {
     this.last = true
     this.items = []
+    // A page asked for ahead is dropped (its failure, if any, was already handled below).
+    this.ahead = undefined
     return Promise.resolve({ value: undefined, done: true })
   }
 
@@ -46,11 +53,19 @@ class PageIterator<E, A> implements AsyncIterator<A> {
         this.items = []
         return { value: undefined, done: true }
       }
-      const page = await this.fetch(this.cursor)
-      this.items = await this.map(page.entries)
-      this.index = 0
+      const page = await (this.ahead ?? this.fetch(this.cursor))
+      this.ahead = undefined
       this.cursor = page.next ?? undefined
       this.last = page.next === null
+      if (!this.last) {
+        const ahead = this.fetch(this.cursor)
+        // A failure surfaces when the consumer reaches that page (awaited above), or never if
+        // it stops first; the handler only keeps it from counting as unhandled meanwhile.
+        ahead.catch(() => undefined)
+        this.ahead = ahead
+      }
+      this.items = await this.map(page.entries)
+      this.index = 0
     }
     return { value: this.items[this.index++] as A, done: false }
   }
