@@ -6,6 +6,7 @@
  */
 
 export { createRegistry } from './registry/create-registry.js'
+export { defaultRecordCacheSize } from './registry/record-cache.js'
 export type { AppConfig, PolicyOptions, Registry, RegistryOptions } from './registry/create-registry.js'
 export type { IngestReport, Rejection } from './registry/ingest.js'
 export type { DispatchStats, Eligibility, IdleTarget, Profile, ReadScope, RegistrationSummary, Target, UserExport } from './registry/queries.js'

@@ -247,6 +247,20 @@ describe.each(databases)('createPostgresStorage on %s', (where) => {
       })
     })
 
+    // A registry deciding from records it read at different times (its record cache) can
+    // produce such a commit; the versions that moved say it is a race, which a retry cures.
+    it('I2: the same commit, when one of its records moved on since it was read, is a conflict naming it', async () => {
+      await withCounted(where, async (store) => {
+        expect(await store.commit([{ record: registration('ios', 'phone-2'), expectedVersion: 0 }])).toEqual({ ok: true })
+        expect(await store.commit([{ record: registration('ios', 'phone-2'), expectedVersion: 1 }])).toEqual({ ok: true })
+        const outcome = await store.commit([
+          { record: registration('ios', 'phone-1', K), expectedVersion: 0 },
+          { record: registration('ios', 'phone-2', K), expectedVersion: 1 },
+        ])
+        expect(outcome).toEqual({ ok: false, conflicts: [recordId({ kind: 'registration', appId: 'ios' as AppId, deviceId: 'phone-2' as DeviceId })] })
+      })
+    })
+
     it('I2: of two concurrent commits making one token active on two devices, exactly one applies', async () => {
       await withCounted(where, async (store) => {
         const outcomes = await Promise.all([

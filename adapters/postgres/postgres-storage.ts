@@ -116,21 +116,29 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     const checks = options.reads ?? []
     if (writes.length === 0 && deletes.length === 0 && checks.length === 0 && changes.length === 0 && forget.length === 0 && counts.length === 0) return { ok: true }
     // A deletion expecting no record names nothing to delete: a conflict, as on every store.
-    // Nothing applies, so the others that conflict are found by reading their versions.
-    const absent = deletes.filter((d) => d.expectedVersion === 0)
-    if (absent.length > 0) {
-      const others = [...writes.map((write) => ({ key: write.record as RecordKey, expectedVersion: write.expectedVersion })), ...deletes.filter((d) => d.expectedVersion !== 0), ...checks]
-      const current = await read(others.map((o) => o.key))
-      const moved = others.filter((o, i) => (current[i]?.version ?? 0) !== o.expectedVersion)
-      return { ok: false, conflicts: [...absent, ...moved].map((d) => recordId(d.key)) }
+    // The records named at a version, other than `except`, whose stored version is another:
+    // found by reading them, for a commit that will not run its statement anyway.
+    const movedSince = async (except: readonly RecordDelete[]): Promise<string[]> => {
+      const named = [...writes.map((write) => ({ key: write.record as RecordKey, expectedVersion: write.expectedVersion })), ...deletes.filter((d) => !except.includes(d)), ...checks]
+      const current = await read(named.map((n) => n.key))
+      return named.filter((n, i) => (current[i]?.version ?? 0) !== n.expectedVersion).map((n) => recordId(n.key))
     }
+    const absent = deletes.filter((d) => d.expectedVersion === 0)
+    if (absent.length > 0) return { ok: false, conflicts: [...absent.map((d) => recordId(d.key)), ...(await movedSince(absent))] }
     const named: (RecordKey | RegistryRecord)[] = [...writes.map((write) => write.record), ...deletes.map((d) => d.key)]
     const keys = named.map(rowKeyOf)
     // A deletion is a row of the same statement with no record (JSON null) and `drop` set.
     const json = [...writes.map((write) => JSON.stringify(write.record)), ...deletes.map(() => 'null')]
     const unstorable = unstorableWrites(writes, json)
     if (unstorable !== null) return { ok: false, refused: unstorable }
-    refuseTwoActiveHolders(writes)
+    // I2 within the commit: a decision taken from records some of which moved on since (read
+    // at different times, or cached) may do it, and is a conflict; one from current records
+    // is the caller's bug, and throws.
+    if (twoActiveHolders(writes)) {
+      const moved = await movedSince([])
+      if (moved.length > 0) return { ok: false, conflicts: moved }
+      throw new Error('commit makes one token active in two registrations of one app (I2), from records at their current versions')
+    }
     const [kinds, scopes, ids] = columns(keys)
     // The stale rows are numbered over the writes, the deletions, then the reads checked.
     const numbered: readonly RecordKey[] = [...(named as RecordKey[]), ...checks.map((c) => c.key)]
@@ -470,16 +478,17 @@ const activeTokens = (writes: readonly RecordWrite[]): { appId: AppId; key: Toke
   )
 
 /**
- * I2 within one commit: two written registrations holding one token active is the caller's
- * bug, not a race, and retrying cannot cure it, so it throws instead of conflicting.
+ * I2 within one commit: whether two written registrations hold one token active. From records
+ * at their current versions that is the caller's bug, not a race: retrying cannot cure it.
  */
-const refuseTwoActiveHolders = (writes: readonly RecordWrite[]): void => {
+const twoActiveHolders = (writes: readonly RecordWrite[]): boolean => {
   const seen = new Set<string>()
   for (const { appId, key } of activeTokens(writes)) {
     const id = `${appId}\u0000${key}`
-    if (seen.has(id)) throw new Error(`commit makes one token active in two registrations of app ${appId} (I2)`)
+    if (seen.has(id)) return true
     seen.add(id)
   }
+  return false
 }
 
 const storableText = (json: string, what: string): string => {

@@ -27,6 +27,7 @@ import * as q from './queries.js'
 import { decodeRetention, Retention } from './retention.js'
 import { measureErase, measureIngest, measureQuery, measureRecordSend, measureStream, recordTokenEvents } from './telemetry.js'
 import { guardedStorage } from './store.js'
+import { defaultRecordCacheSize, RecordCache } from './record-cache.js'
 import type { SendRecord, SendRecordReport } from './record-send.js'
 import { recordSend } from './record-send.js'
 import type { TokenHealth, TokenHealthOptions } from './token-health.js'
@@ -63,6 +64,17 @@ export interface RegistryOptions {
    * Default 30 days. A reader that falls further behind misses what was pruned.
    */
   readonly changeRetention?: Duration | string
+  /**
+   * How many records the registry keeps, with their versions, from what it read and committed
+   * recently (least recently used out), so that the common input about a device it saw lately
+   * is decided without reading the store and committed in one round trip. Its commit checks
+   * the cached records it relied on are still current, so several instances on one store stay
+   * correct: a record another changed makes the commit conflict and the input is applied again
+   * from fresh reads. Used only on a store whose `capabilities.checksReads` is `true`. Memory:
+   * about this many records (a registration is a few KB at most, D14). `0` turns it off.
+   * Default {@link defaultRecordCacheSize} (10,000).
+   */
+  readonly recordCacheSize?: number
 }
 
 /** The registry: ingest inputs, answer a sender's questions, listen to what changed. */
@@ -175,7 +187,13 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     policy: (appId) => policies.get(appId) ?? resolvePolicy({ appId, name: appId, platform: 'ios' }),
   }
   const clock = options.clock ?? systemClock
-  const storage = guardedStorage(options.storage)
+  const cacheSize = options.recordCacheSize ?? defaultRecordCacheSize
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) {
+    throw new RegistryConfigError([{ path: 'recordCacheSize', rule: 'D14', message: `must be a whole number of records, 0 or more (got ${String(cacheSize)})` }])
+  }
+  // Only where commits check what was read: deciding from a stale entry must conflict.
+  const cache = options.storage.capabilities.checksReads === true && cacheSize > 0 ? new RecordCache(cacheSize) : undefined
+  const storage = guardedStorage(options.storage, cache)
   const emitter = new EventEmitter<RegistryEvents>()
   const emit = (events: readonly PendingEvent[]): void => {
     for (const event of events) {

@@ -140,7 +140,7 @@ interface Applied {
 const applyUnit = async (deps: IngestDeps, unit: readonly Placed[], pathOf: PathOf): Promise<Applied> => {
   const budget = unit.length > 1 ? Math.min(3, deps.maxAttempts) : deps.maxAttempts
   for (let attempt = 1; attempt <= budget; attempt++) {
-    const { outcome, late } = await tryUnit(deps, unit.map((placed) => placed.input))
+    const { outcome, late } = await tryUnit(deps, unit.map((placed) => placed.input), attempt === 1)
     if (outcome === 'applied') return { refused: [], late }
     if (outcome !== 'conflict') {
       const [only] = unit
@@ -169,16 +169,26 @@ const refusal = (index: number, refused: CommitRefusal, pathOf: PathOf): Rejecti
  * One attempt: read, decide, commit. `conflict` when another writer got there first; the
  * store's refusal when it will not hold these writes. `late`: the inputs older than their
  * registration's reorder window (D14), read before each is applied.
+ *
+ * The first attempt takes what it can from the registry's record cache (when it keeps one);
+ * the commit checks those records are still at the versions cached (`reads`), so a record
+ * another instance changed since makes it conflict. Retries read everything afresh.
  */
-const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<{ readonly outcome: 'applied' | 'conflict' | CommitRefusal; readonly late: number }> => {
-  const ws = new WorkingSet()
+const tryUnit = async (
+  deps: IngestDeps,
+  inputs: readonly Input[],
+  fromCache: boolean,
+): Promise<{ readonly outcome: 'applied' | 'conflict' | CommitRefusal; readonly late: number }> => {
+  const ws = new WorkingSet(deps.storage.cache, fromCache)
   // Most inputs need only the records they name: read those for the whole unit at once, in a
   // few rounds (what an input reads next can depend on what it read: a user's links are read
   // a level at a time, down to where a new link goes). A round asks again only the inputs that
   // missed something in the previous one (the loop below still asks every input before it is
   // applied, so this only batches the reads).
+  // Records the cache holds are taken first, and the inputs asked again, before the rest is
+  // read: what they say can make the rest unnecessary (a known device names no user records).
   let pending: readonly Input[] = inputs
-  for (let round = 0; round < 3 && pending.length > 0; round++) {
+  for (let round = 0; round < 3 && pending.length > 0; ) {
     const wanted: RecordKey[] = []
     const next: Input[] = []
     for (const input of pending) {
@@ -188,9 +198,11 @@ const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<{ re
         for (const key of keys) wanted.push(key)
       }
     }
-    if (next.length === 0) break
-    await ws.load(deps.storage, wanted)
     pending = next
+    if (next.length === 0) break
+    if (ws.takeCached(wanted)) continue
+    await ws.load(deps.storage, wanted)
+    round++
   }
   let late = 0
   for (const input of inputs) {
@@ -212,11 +224,19 @@ const tryUnit = async (deps: IngestDeps, inputs: readonly Input[]): Promise<{ re
     }
   }
   const writes = ws.writes()
-  if (writes.length === 0) return { outcome: 'applied', late }
+  // A unit that changes nothing commits nothing, unless it decided so from cached records: then
+  // a commit of its reads alone checks they were current (an erasure elsewhere may have made
+  // a duplicate input new again).
+  const reads = ws.reads()
+  if (writes.length === 0 && reads.length === 0) return { outcome: 'applied', late }
   // The changes go into the feed in the same commit as the records (durable, at least once,
   // seen by every instance); listeners of this registry get the same events once it applied.
   const events = eventsOf((record) => ws.original(record), ws.changed())
-  const outcome = await deps.storage.commit(writes, events.length === 0 ? undefined : { changes: draftsOf(events, deps.now()) })
+  const options = {
+    ...(events.length === 0 ? {} : { changes: draftsOf(events, deps.now()) }),
+    ...(reads.length === 0 ? {} : { reads }),
+  }
+  const outcome = await deps.storage.commit(writes, Object.keys(options).length === 0 ? undefined : options)
   if (!outcome.ok) return { outcome: 'refused' in outcome ? outcome.refused : 'conflict', late }
   deps.committed(events)
   return { outcome: 'applied', late }

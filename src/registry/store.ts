@@ -2,6 +2,7 @@ import type { RegistrationEntry } from '../domain/index-entry.js'
 import { indexEntryOf } from '../domain/index-entry.js'
 import type { RecordKey, RegistryRecord } from '../domain/records.js'
 import { RecordMap } from '../domain/record-map.js'
+import { recordId } from '../domain/records.js'
 import type { World } from '../domain/world.js'
 import type { IndexPage, RegistrationQuery, UserQuery, UserRow } from '../ports/index-queries.js'
 import type {
@@ -9,6 +10,7 @@ import type {
   CommitOptions,
   CommitOutcome,
   RecordDelete,
+  RecordRead,
   RecordWrite,
   ScanPage,
   ScanRequest,
@@ -22,12 +24,13 @@ import { scanHealthQueries } from './scan-health-queries.js'
 import { dailyIncrementsOf } from '../domain/token-health.js'
 import type { DailyCountQuery, RecentDispatchQuery, RegistrationCountQuery } from '../ports/health-queries.js'
 import { recordCommit } from './telemetry.js'
+import type { RecordCache } from './record-cache.js'
 
 /**
  * The one place that calls the storage port: every throw or broken answer becomes a
  * `StorageError` naming the method.
  */
-export const guardedStorage = (port: StoragePort) => {
+export const guardedStorage = (port: StoragePort, cache?: RecordCache) => {
   const call = async <A>(method: StorageError['method'], run: () => Promise<A>): Promise<A> => {
     try {
       return await run()
@@ -45,6 +48,8 @@ export const guardedStorage = (port: StoragePort) => {
   const recentDispatches = port.recentDispatches?.bind(port) ?? health.recentDispatches
   return {
     capabilities: port.capabilities,
+    /** The registry's record cache, when it keeps one (on a store with `checksReads`). */
+    cache,
     read: (keys: readonly RecordKey[]): Promise<readonly (StoredRecord | undefined)[]> =>
       call('read', async () => {
         const found = await port.read(keys)
@@ -55,9 +60,20 @@ export const guardedStorage = (port: StoragePort) => {
       }),
     commit: (writes: readonly RecordWrite[], options?: CommitOptions): Promise<CommitOutcome> =>
       call('commit', async () => {
-        const outcome = await (options === undefined ? port.commit(writes) : port.commit(writes, withCounts(options)))
-        if (!isOutcome(outcome)) throw new Error('commit answered neither ok, nor conflicts, nor refused')
+        let outcome: unknown
+        try {
+          outcome = await (options === undefined ? port.commit(writes) : port.commit(writes, withCounts(options)))
+          if (!isOutcome(outcome)) throw new Error('commit answered neither ok, nor conflicts, nor refused')
+        } catch (error) {
+          // It may or may not have applied: what it named is no longer known.
+          cache?.forget(namedBy(writes, options))
+          throw error
+        }
         recordCommit(outcome.ok ? 'applied' : 'refused' in outcome ? 'refused' : 'conflict', options?.changes)
+        // Every commit keeps the cache in line (ingest, erasure, sends): what applied is at its
+        // next version, what conflicted is stale.
+        if (outcome.ok) cache?.committed(writes, options?.deletes ?? [])
+        else if ('conflicts' in outcome) cache?.forget(outcome.conflicts)
         return outcome
       }),
     scan: (request: ScanRequest): Promise<ScanPage> => call('scan', () => port.scan(request)),
@@ -90,6 +106,12 @@ const withCounts = (options: CommitOptions): CommitOptions => {
   return counts.length === 0 ? options : { ...options, counts }
 }
 
+/** The ids of every record a commit names. */
+const namedBy = (writes: readonly RecordWrite[], options: CommitOptions | undefined): string[] => [
+  ...writes.map((write) => recordId(write.record)),
+  ...[...(options?.deletes ?? []), ...(options?.reads ?? [])].map((named) => recordId(named.key)),
+]
+
 /** A commit's answer as the port defines it; anything else is a broken adapter. */
 const isOutcome = (outcome: unknown): outcome is CommitOutcome => {
   if (typeof outcome !== 'object' || outcome === null) return false
@@ -107,6 +129,18 @@ export type GuardedStorage = ReturnType<typeof guardedStorage>
  * pure transitions see; nothing reaches the store until `writes()` is committed.
  */
 export class WorkingSet implements World {
+  /**
+   * @param cache Where loads look first (records this registry read or committed recently),
+   *   and what they tell of what they read; a record taken from it is checked by the commit
+   *   (`reads`). Only on a store with `checksReads`.
+   * @param remember Whether loads tell the cache what they read without looking in it first
+   *   (a retry after a conflict reads everything afresh).
+   */
+  constructor(
+    private readonly cache?: RecordCache,
+    private readonly lookInCache = true,
+  ) {}
+
   /** One slot per record this unit read or staged: a look-up finds both (the hot path of every transition). */
   private readonly slots = new RecordMap<Slot>()
   /** The slots of staged records, in the order they were first staged. */
@@ -158,10 +192,45 @@ export class WorkingSet implements World {
   }
 
   async load(storage: GuardedStorage, keys: readonly RecordKey[]): Promise<void> {
+    this.takeCached(keys)
     const wanted = this.missing(keys)
     if (wanted.length === 0) return
     const found = await storage.read(wanted)
-    wanted.forEach((key, i) => this.loaded(key, found[i]))
+    wanted.forEach((key, i) => {
+      this.loaded(key, found[i])
+      this.cache?.remember(key, found[i])
+    })
+  }
+
+  /**
+   * Loads those of `keys` the cache holds, without reading the store; whether it loaded any.
+   * What they say can make the others unnecessary (a known device names no user records).
+   */
+  takeCached(keys: readonly RecordKey[]): boolean {
+    const cache = this.lookInCache ? this.cache : undefined
+    if (cache === undefined || cache.size === 0) return false
+    let took = false
+    for (const key of keys) {
+      if (this.slots.get(key)?.loaded === true) continue
+      const cached = cache.get(key)
+      if (cached === undefined) continue
+      const slot = this.loaded(key, 'record' in cached ? cached : undefined)
+      slot.cached = key
+      took = true
+    }
+    return took
+  }
+
+  /**
+   * The records taken from the cache that this set neither staged nor dropped, at the versions
+   * it took them at: the commit checks they are still current (`CommitOptions.reads`).
+   */
+  reads(): RecordRead[] {
+    const out: RecordRead[] = []
+    for (const slot of this.slots.values()) {
+      if (slot.cached !== undefined && slot.staged === undefined && !slot.dropped) out.push({ key: slot.cached, expectedVersion: slot.stored?.version ?? 0 })
+    }
+    return out
   }
 
   /** Takes a record another read (a scan) already answered, as if this set had read it. */
@@ -213,15 +282,16 @@ export class WorkingSet implements World {
     })
   }
 
-  private loaded(key: RecordKey | RegistryRecord, stored: StoredRecord | undefined): void {
+  private loaded(key: RecordKey | RegistryRecord, stored: StoredRecord | undefined): Slot {
     const slot = this.slotOf(key)
     slot.loaded = true
     slot.stored = stored
+    return slot
   }
 
   private slotOf(key: RecordKey | RegistryRecord): Slot {
     let slot = this.slots.get(key)
-    if (slot === undefined) this.slots.set(key, (slot = { loaded: false, stored: undefined, staged: undefined, dropped: false }))
+    if (slot === undefined) this.slots.set(key, (slot = { loaded: false, stored: undefined, staged: undefined, dropped: false, cached: undefined }))
     return slot
   }
 }
@@ -233,4 +303,6 @@ interface Slot {
   staged: RegistryRecord | undefined
   /** To be deleted by the commit (erasure). */
   dropped: boolean
+  /** The key, when the record was taken from the cache (and is checked by the commit). */
+  cached: RecordKey | undefined
 }

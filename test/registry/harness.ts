@@ -224,3 +224,29 @@ export const permutations = <A>(items: readonly A[]): A[][] => {
   if (items.length <= 1) return [[...items]]
   return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]))
 }
+
+/**
+ * A store that counts the `read` and `commit` calls the registry makes to it (each a round
+ * trip on a server); `take` answers the counts since the last `take` and starts again.
+ */
+export const countingStore = (inner: StoragePort) => {
+  const calls = { reads: 0, commits: 0 }
+  const store: StoragePort = {
+    ...inner,
+    read: (keys) => {
+      calls.reads++
+      return inner.read(keys)
+    },
+    commit: (writes, options) => {
+      calls.commits++
+      return inner.commit(writes, options)
+    },
+  }
+  const take = () => {
+    const taken = { ...calls }
+    calls.reads = 0
+    calls.commits = 0
+    return taken
+  }
+  return { store, take }
+}

@@ -1,33 +1,15 @@
-import type { StoragePort } from 'push-registry'
 import { createMemoryStorage } from 'push-registry/memory'
 import { describe, expect, it } from 'vitest'
-import { apns, h, login, session, setup } from './harness.js'
-
-/** A store that counts the calls the registry makes to it (each one a round trip on a server). */
-const counted = (inner: StoragePort) => {
-  const calls = { reads: 0, commits: 0 }
-  const store: StoragePort = {
-    ...inner,
-    read: (keys) => {
-      calls.reads++
-      return inner.read(keys)
-    },
-    commit: (writes, options) => {
-      calls.commits++
-      return inner.commit(writes, options)
-    },
-  }
-  return { store, calls }
-}
+import { apns, countingStore, h, login, session, setup } from './harness.js'
 
 /** Calls made by one `ingest` of `input` once `before` is in the store, on a registry with a cold cache. */
 const callsFor = async (before: readonly unknown[], input: unknown) => {
   const memory = createMemoryStorage()
   if (before.length > 0) await setup({ storage: memory }).feed(...before)
-  const { store, calls } = counted(memory)
+  const { store, take } = countingStore(memory)
   const { feed } = setup({ storage: store })
   await feed(input)
-  return calls
+  return take()
 }
 
 // Issue 13: a single input is one round trip where it can be. The input names what it needs
