@@ -112,14 +112,18 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
   /** A stored record as `read` and `scan` hand it out: a fresh object (the store keeps no wrapper per record). */
   const stored = (scope: Scope, at: number): StoredRecord => ({ record: scope.records[at] as RegistryRecord, version: scope.versions[at] as number })
 
+  // `find` and `versionOf` run for every key read and every record committed: they look the
+  // key up once and allocate nothing but the answer.
   const find = (key: RecordKey | RegistryRecord): StoredRecord | undefined => {
-    const found = located(key)
-    return found === undefined ? undefined : stored(found.scope, found.at)
+    const scope = scopeOf(key.kind, tableScope(key), false)
+    const at = scope?.byId.get(tableId(key))
+    return at === undefined ? undefined : stored(scope as Scope, at)
   }
 
   const versionOf = (key: RecordKey | RegistryRecord): number => {
-    const found = located(key)
-    return found === undefined ? 0 : (found.scope.versions[found.at] as number)
+    const scope = scopeOf(key.kind, tableScope(key), false)
+    const at = scope?.byId.get(tableId(key))
+    return at === undefined ? 0 : ((scope as Scope).versions[at] as number)
   }
 
   // The index: registration entries sit in their scope's columns (so a registration query walks
@@ -138,7 +142,15 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
   const commit = async (writes: readonly RecordWrite[], options: CommitOptions = {}): Promise<CommitOutcome> => {
     const deletes = options.deletes ?? []
     const conflicts: string[] = []
-    for (const write of writes) if (versionOf(write.record) !== write.expectedVersion) conflicts.push(recordId(write.record))
+    // Each written record's position, found once for its version check and used again to write it.
+    const positions: (number | undefined)[] = new Array<number | undefined>(writes.length)
+    for (let w = 0; w < writes.length; w++) {
+      const { record, expectedVersion } = writes[w] as RecordWrite
+      const scope = scopeOf(record.kind, tableScope(record), false)
+      const at = scope?.byId.get(tableId(record))
+      positions[w] = at
+      if ((at === undefined ? 0 : (scope as Scope).versions[at]) !== expectedVersion) conflicts.push(recordId(record))
+    }
     for (const d of deletes) if (d.expectedVersion === 0 || versionOf(d.key) !== d.expectedVersion) conflicts.push(recordId(d.key))
     for (const r of options.reads ?? []) if (versionOf(r.key) !== r.expectedVersion) conflicts.push(recordId(r.key))
     if (conflicts.length > 0) return { ok: false, conflicts }
@@ -159,10 +171,11 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
         owned.recordDeleted(key.userId)
       }
     }
-    for (const write of writes) {
+    for (let w = 0; w < writes.length; w++) {
+      const write = writes[w] as RecordWrite
       const scope = scopeOf(write.record.kind, tableScope(write.record), true) as Scope
-      const id = tableId(write.record)
-      const previous = scope.byId.get(id)
+      // Deletions above leave other positions as they were, and no deletion names a written record.
+      const previous = positions[w]
       const at = previous ?? scope.records.length
       const indexed = write.entry === undefined ? indexEntryOf(write.record) : write.entry
       if (write.record.kind === 'registration') {
@@ -174,7 +187,7 @@ export const createMemoryStorage = (_options: MemoryStorageOptions = {}): Storag
       if (write.record.kind === 'dispatch') recent.replace(previous === undefined ? undefined : (scope.records[previous] as DispatchRecord), write.record)
       // A user's entry is their subscription state, which their cell keeps (queries build the entry).
       if (write.record.kind === 'user') scope.userCells[at] = owned.recordWritten(write.record.userId, (indexed as UserEntry | null)?.subscription ?? 'subscribed')
-      if (previous === undefined) scope.byId.set(id, at)
+      if (previous === undefined) scope.byId.set(tableId(write.record), at)
       scope.records[at] = write.record
       scope.versions[at] = write.expectedVersion + 1
     }
