@@ -28,8 +28,8 @@ export const num = (value: number, digits = 0): string => {
   return format.format(value)
 }
 
-/** A ratio as `0.42×`. */
-export const ratio = (value: number): string => `${num(value, value < 10 ? 2 : 1)}×`
+/** A ratio to a baseline as `0.42×`: two decimals (three below 0.1, so that small ratios still compare), one from 10 up. */
+export const ratio = (value: number): string => `${num(value, value < 0.1 ? 3 : value < 10 ? 2 : 1)}×`
 
 /** `✓` when a goal is met, `✗` when missed, blank when there is no goal. */
 export const verdict = (met: boolean | null): string => (met === null ? '' : met ? '✓ met' : '✗ missed')
