@@ -5,12 +5,14 @@ import type { DeviceFact, DeliveryReported, Input, ProviderAnswer, SubscriptionS
 import { isDeviceFact, isReport } from './input.js'
 import { compareInputs, emptyList, exact, insertSorted, sameCanonical } from './order.js'
 import type { DispatchEvidence } from './dispatch-verdict.js'
-import { verdictChanges, withDispatchAnswer } from './dispatch-verdict.js'
+import { ambiguousVerdict, verdictChanges, withDispatchAnswer } from './dispatch-verdict.js'
 import type { App } from './app.js'
 import type { ChangelogEntry } from './changelog.js'
 import { entryUser } from './changelog.js'
 import type { NextReport } from './claims.js'
-import { boundedToken, claimantAt, claimNeighbours, compareClaims, latestClaimAt, withClaim } from './claims.js'
+import { boundedToken, claimantAt, claimNeighbours, compareClaims, withClaim } from './claims.js'
+import type { EvidenceContext } from './token-evidence.js'
+import { boundedEvidence, isSettled } from './token-evidence.js'
 import { collapseAround, compactBefore, horizonOf } from './compaction.js'
 import type { AppPolicy } from './policy.js'
 import type { RegistrationShell } from './project.js'
@@ -227,7 +229,8 @@ const applyDeviceFact = (tx: Overlay, previous: Reads, fact: DeviceFact, catalog
   const neighbours = reported === null ? emptyList : claimNeighbours(read.token(fact.appId, reported), fact.deviceId, fact.at)
   if (reported !== null) {
     const record = read.token(fact.appId, reported) ?? emptyToken(fact.appId, reported)
-    tx.put(pruned(boundedToken(withClaim(record, fact.deviceId, fact.at, nextReportOf(read, fact.appId, reported)))))
+    const claimed = boundedToken(withClaim(record, fact.deviceId, fact.at, nextReportOf(read, fact.appId, reported)))
+    tx.put(boundedEvidence(claimed, evidenceContext(read, fact.appId, reported, policy)))
   }
   const app = catalog.app(fact.appId)
   if (app === undefined) return
@@ -450,19 +453,22 @@ const emptyToken = (appId: AppId, key: TokenKey): TokenRecord => ({
   deliveries: emptyList,
 })
 
-/** Answers older than the latest claim can never matter again (a report clears a quarantine): dropped. */
-const pruned = (record: TokenRecord): TokenRecord => {
-  const since = latestClaimAt(record)
-  const ambiguous = keepFrom(record.ambiguous, (a) => a.at >= since)
-  const deliveries = keepFrom(record.deliveries, (at) => at >= since)
-  return ambiguous === record.ambiguous && deliveries === record.deliveries ? record : { ...record, ambiguous, deliveries }
-}
-
-/** `filter` that returns the same list when it keeps everything, and the shared empty list when nothing. */
-const keepFrom = <A>(items: readonly A[], keep: (item: A) => boolean): readonly A[] => {
-  const kept = items.filter(keep)
-  return kept.length === items.length ? items : exact(kept)
-}
+/**
+ * D14, R17, R18: what bounding a token's evidence reads (`token-evidence.ts`): its holders'
+ * reports of it, from the registrations at hand, and its answers' verdicts, from their
+ * dispatches (`needs` loads every dispatch the record names).
+ */
+const evidenceContext = (read: Reads, appId: AppId, key: TokenKey, policy: AppPolicy): EvidenceContext => ({
+  reportsOf: (deviceId) => {
+    const registration = read.registration(appId, deviceId)
+    if (registration === undefined) return undefined
+    const times: Instant[] = []
+    for (const fact of registration.facts) if (isReport(fact) && fact.token !== undefined && tokenKey(fact.token) === key) times.push(fact.at)
+    return times
+  },
+  verdict: (answer) => (answer.dispatchId === null ? 'suspect' : ambiguousVerdict(read.dispatch(appId, answer.dispatchId), key, policy.ambiguousAlikeThreshold)),
+  suspectConfirmations: policy.suspectConfirmations,
+})
 
 const compareNumbers = (a: number, b: number): number => a - b
 
@@ -490,20 +496,24 @@ const applyAnswer = (tx: Overlay, previous: Reads, answer: ProviderAnswer, catal
       next = { ...record, deaths: insertSorted(record.deaths, deadEvidenceAt(answer), compareNumbers) }
       break
     case 'ambiguous':
+      // D14: where the stretch's quarantines were compacted, the answer is already reflected.
+      if (isSettled(record, answer.at, evidenceContext(read, answer.appId, key, catalog.policy(answer.appId)))) break
       next = {
         ...record,
         ambiguous: insertSorted(record.ambiguous, { at: answer.at, dispatchId: answer.dispatchId ?? null }, compareAmbiguous),
       }
       break
     case 'delivered':
+      if (isSettled(record, answer.at, evidenceContext(read, answer.appId, key, catalog.policy(answer.appId)))) break
       next = { ...record, deliveries: insertSorted(record.deliveries, answer.at, compareNumbers) }
       break
     default:
       return
   }
-  next = pruned(next)
-  if (stored === undefined || !sameContent(next, stored)) tx.put(next)
+  // The dispatch first: bounding the evidence reads the verdicts it gives (R18, D6).
   if (answer.dispatchId !== undefined) applyDispatchEvidence(tx, previous, { ...answer, dispatchId: answer.dispatchId }, key, verdict, catalog)
+  next = boundedEvidence(next, evidenceContext(reads(tx), answer.appId, key, catalog.policy(answer.appId)))
+  if (stored === undefined || !sameContent(next, stored)) tx.put(next)
   reprojectClaimants(tx, previous, answer.appId, key, answerClaimants(next, answer), catalog)
 }
 

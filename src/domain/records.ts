@@ -112,8 +112,8 @@ export interface AmbiguousAnswer {
 
 /**
  * One token value of one app (R4): who reported it, and the provider's evidence about it.
- * Answers older than the latest claim can never matter again (a report clears a quarantine)
- * and are dropped, which keeps the record small without depending on arrival order.
+ * Bounded whatever the number of answers (D14): between two reports of the token it keeps the
+ * answers that decide something and the latest few of each kind (`token-evidence.ts`).
  */
 export interface TokenRecord {
   readonly kind: 'token'
@@ -126,13 +126,20 @@ export interface TokenRecord {
    * each device's latest report instead, and are read as such a timeline.
    */
   readonly claims: readonly Claim[]
-  /** The latest report of the token by any device (what answers are pruned by); absent in records of earlier releases. */
+  /** The latest report of the token by any device; absent in records of earlier releases. */
   readonly lastReport?: Claim
-  /** R17: evidence times of `dead` answers, sorted, unique. */
+  /** R17: evidence times of `dead` answers, sorted, unique; per stretch the first and the latest few. */
   readonly deaths: readonly Instant[]
+  /** R18, D6: ambiguous answers, sorted by time and dispatch; those that can decide a quarantine, and the latest few. */
   readonly ambiguous: readonly AmbiguousAnswer[]
-  /** Times of `delivered` answers since the latest claim (they clear a quarantine, D6). */
+  /** Times of `delivered` answers (they clear a quarantine, D6), sorted, unique; those that clear a kept answer, and the latest few. */
   readonly deliveries: readonly Instant[]
+  /**
+   * D14, R18: per stretch between two reports, the time up to which its quarantines were
+   * compacted away (the delivery that cleared the last one dropped); an ambiguous answer or a
+   * delivery at or before it is not recorded again. Sorted; absent: none.
+   */
+  readonly settled?: readonly Instant[]
 }
 
 /** A last-writer-wins value (R11): the latest by time, ties broken by content. */

@@ -167,3 +167,21 @@ export const answerShapeArb: fc.Arbitrary<AnswerShape> = fc
     detail: fc.option(fc.oneof(fc.constantFrom('not a valid FCM registration token', "Invalid value at 'message.token'"), fc.string({ minLength: 1, maxLength: 20 })), { nil: undefined }),
   })
   .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as unknown as AnswerShape)
+
+/** The APNs answers that are evidence about a token (R16–R18, §4), by kind: what the claim and evidence properties send. */
+export type ApnsEvidence = 'dead' | 'stamped' | 'ambiguous' | 'delivered'
+
+/** An APNs answer of one kind about `token`; `stamp` is the 410 timestamp of a `stamped` one (R17). */
+export const apnsAnswer = (o: { at: number; token: string; kind: ApnsEvidence; dispatchId?: string | undefined; stamp: number }): Input =>
+  ({
+    type: 'provider_answer',
+    at: o.at,
+    appId: 'ios',
+    token: o.token,
+    provider: 'apns',
+    ...(o.kind === 'dead' ? { status: 410, reason: 'ExpiredToken' } : {}),
+    ...(o.kind === 'stamped' ? { status: 410, reason: 'Unregistered', timestamp: o.stamp } : {}),
+    ...(o.kind === 'ambiguous' ? { status: 400, reason: 'BadDeviceToken' } : {}),
+    ...(o.kind === 'delivered' ? { status: 200 } : {}),
+    ...(o.dispatchId === undefined ? {} : { dispatchId: o.dispatchId }),
+  }) as unknown as Input

@@ -7,7 +7,8 @@ import { boundedToken, claimantAt, claimsKept, compareClaims, orderedClaims, wit
 import { canonicalKey } from '../../src/domain/order.js'
 import { projectRegistration } from '../../src/domain/project.js'
 import { reads } from '../../src/domain/world.js'
-import { applyAll, apps, catalogOf, numRuns, reorderedArb, stateKey } from './arbitraries.js'
+import type { ApnsEvidence } from './arbitraries.js'
+import { apnsAnswer, applyAll, apps, catalogOf, numRuns, reorderedArb, stateKey } from './arbitraries.js'
 
 const t0 = Date.parse('2026-01-01T00:00:00.000Z')
 const hour = 3_600_000
@@ -33,19 +34,8 @@ const claimArb: fc.Arbitrary<Input> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc
-      .tuple(instantArb, fc.constantFrom(...tokens), fc.constantFrom('dead', 'stamped', 'ambiguous', 'delivered'), fc.option(fc.constantFrom('x1', 'x2', 'x3'), { nil: undefined }), instantArb)
-      .map(([at, token, kind, dispatchId, stamp]) => ({
-        type: 'provider_answer',
-        at,
-        appId: 'ios',
-        token,
-        provider: 'apns',
-        ...(kind === 'dead' ? { status: 410, reason: 'ExpiredToken' } : {}),
-        ...(kind === 'stamped' ? { status: 410, reason: 'Unregistered', timestamp: stamp } : {}),
-        ...(kind === 'ambiguous' ? { status: 400, reason: 'BadDeviceToken' } : {}),
-        ...(kind === 'delivered' ? { status: 200 } : {}),
-        ...(dispatchId === undefined ? {} : { dispatchId }),
-      }) as unknown as Input),
+      .tuple(instantArb, fc.constantFrom(...tokens), fc.constantFrom<ApnsEvidence>('dead', 'stamped', 'ambiguous', 'delivered'), fc.option(fc.constantFrom('x1', 'x2', 'x3'), { nil: undefined }), instantArb)
+      .map(([at, token, kind, dispatchId, stamp]) => apnsAnswer({ at, token, kind, dispatchId, stamp })),
   },
 )
 
