@@ -28,7 +28,7 @@ export class PostgresError extends Error {
   /** The server function that raised it (`_bt_check_unique`…): which check failed, not on what. */
   readonly routine: string | undefined
 
-  /** `message` is taken as it is: {@link withoutRowValues} is what removes values from the database's. */
+  /** `message` is taken as it is: the adapter makes these from database errors with their values removed. */
   constructor(code: string, message: string, names: PostgresErrorNames = {}) {
     super(message)
     this.code = code
