@@ -155,6 +155,8 @@ export class WorkingSet implements World {
       this.misses.push(key)
       return undefined
     }
+    // A cached record the decision looked at is one the commit must check.
+    if (slot.cached !== undefined) slot.used = true
     return slot.dropped ? undefined : (slot.staged ?? slot.stored?.record)
   }
 
@@ -222,13 +224,16 @@ export class WorkingSet implements World {
   }
 
   /**
-   * The records taken from the cache that this set neither staged nor dropped, at the versions
-   * it took them at: the commit checks they are still current (`CommitOptions.reads`).
+   * The records taken from the cache that the decision looked at (`get`) and that this set
+   * neither staged nor dropped, at the versions it took them at: the commit checks they are
+   * still current (`CommitOptions.reads`). One taken and never looked at (asked for before
+   * the registration said it was not needed: a known user's record) decided nothing, and is
+   * not checked: each check locks a row.
    */
   reads(): RecordRead[] {
     const out: RecordRead[] = []
     for (const slot of this.slots.values()) {
-      if (slot.cached !== undefined && slot.staged === undefined && !slot.dropped) out.push({ key: slot.cached, expectedVersion: slot.stored?.version ?? 0 })
+      if (slot.cached !== undefined && slot.used && slot.staged === undefined && !slot.dropped) out.push({ key: slot.cached, expectedVersion: slot.stored?.version ?? 0 })
     }
     return out
   }
@@ -291,7 +296,7 @@ export class WorkingSet implements World {
 
   private slotOf(key: RecordKey | RegistryRecord): Slot {
     let slot = this.slots.get(key)
-    if (slot === undefined) this.slots.set(key, (slot = { loaded: false, stored: undefined, staged: undefined, dropped: false, cached: undefined }))
+    if (slot === undefined) this.slots.set(key, (slot = { loaded: false, stored: undefined, staged: undefined, dropped: false, cached: undefined, used: false }))
     return slot
   }
 }
@@ -303,6 +308,8 @@ interface Slot {
   staged: RegistryRecord | undefined
   /** To be deleted by the commit (erasure). */
   dropped: boolean
-  /** The key, when the record was taken from the cache (and is checked by the commit). */
+  /** The key, when the record was taken from the cache (and is checked by the commit if used). */
   cached: RecordKey | undefined
+  /** Whether a look-up (`get`) answered it. */
+  used: boolean
 }

@@ -39,6 +39,23 @@ describe('the record cache', () => {
     expect(take()).toEqual({ reads: 0, commits: 1 })
   })
 
+  it('the commit checks only the cached records the decision looked at: not a known user\'s, asked for before the device was known', async () => {
+    const inner = createMemoryStorage()
+    const checked: string[][] = []
+    const store: StoragePort = {
+      ...inner,
+      commit: (writes, options) => {
+        checked.push((options?.reads ?? []).map((read) => recordId(read.key)))
+        return inner.commit(writes, options)
+      },
+    }
+    const { feed } = setup({ storage: store })
+    await feed(first)
+    checked.length = 0
+    await feed(repeat)
+    expect(checked).toEqual([[]])
+  })
+
   it('D2, R12: a warm registry ingests a login on a shared device, of a user it saw elsewhere, with no read', async () => {
     const { store, take } = countingStore(createMemoryStorage())
     const { feed } = setup({ storage: store })
