@@ -24,6 +24,29 @@ describe.runIf(serverUrl !== undefined)('pgDriver on a server', () => {
     }
   })
 
+  // Under plan_cache_mode = auto a prepared commit kept being planned at every call (its small
+  // custom plans look cheaper than the generic one), and prepare: true saved nothing.
+  it('with { prepare: true } has every connection it uses reuse generic plans, unless { genericPlans: false }', async () => {
+    const pool = new pg.Pool({ connectionString: serverUrl, max: 2 })
+    const modeOf = async (driver: ReturnType<typeof pgDriver>) => (await driver.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]?.plan_cache_mode
+    try {
+      const prepared = pgDriver(pool, { prepare: true })
+      expect(new Set(await Promise.all(Array.from({ length: 6 }, () => modeOf(prepared))))).toEqual(new Set(['force_generic_plan']))
+      expect(await jitOf(prepared)).toBe('off')
+    } finally {
+      await pool.end()
+    }
+    for (const options of [{}, { prepare: true, genericPlans: false }]) {
+      const fresh = new pg.Pool({ connectionString: serverUrl, max: 1 })
+      try {
+        const server = (await fresh.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]?.plan_cache_mode
+        expect(await modeOf(pgDriver(fresh, options)), JSON.stringify(options)).toBe(server)
+      } finally {
+        await fresh.end()
+      }
+    }
+  })
+
   it('leaves the server setting alone with { jit: true }', async () => {
     const pool = new pg.Pool({ connectionString: serverUrl, max: 1 })
     try {
