@@ -1,9 +1,9 @@
 import type { AppId, DeviceId, DispatchId, Instant, UserId } from './brand.js'
 import { classifyAnswer, deadEvidenceAt } from './answer.js'
-import { normalizeContact } from './contact.js'
+import { normalizeContact, withContactClaim } from './contact.js'
 import type { DeviceFact, DeliveryReported, Input, ProviderAnswer, SubscriptionSet, UserAttributes } from './input.js'
 import { isDeviceFact, isReport } from './input.js'
-import { compareInputs, emptyList, exact, insertSorted, sameCanonical } from './order.js'
+import { compareInputs, emptyList, insertSorted, sameCanonical } from './order.js'
 import type { DispatchEvidence } from './dispatch-verdict.js'
 import { ambiguousVerdict, verdictChanges, withDispatchAnswer } from './dispatch-verdict.js'
 import type { App } from './app.js'
@@ -541,8 +541,6 @@ const applyDispatchEvidence = (
   }
 }
 
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-
 /**
  * A dispatch record release 001 wrote is rewritten in today's shape, with a mark per device it
  * listed, before anything changes it: its lists are what keeps those devices counted once.
@@ -599,7 +597,7 @@ const applySubscription = (tx: Overlay, input: SubscriptionSet): void => {
   if (existing === undefined || subscription !== user.subscription) tx.put({ ...withoutLegacyLists(tx, user), subscription })
 }
 
-/** D11: an absent field changes nothing; each address remembers who claimed it, and when. */
+/** D11: an absent field changes nothing; each address remembers who claimed it, and when (the latest claims, D14). */
 const applyAttributes = (tx: Overlay, input: UserAttributes): void => {
   const read = reads(tx)
   const existing = read.user(input.userId)
@@ -616,16 +614,10 @@ const applyAttributes = (tx: Overlay, input: UserAttributes): void => {
 
 const claimContact = (tx: Overlay, contact: ContactKind, value: string, userId: UserId, at: Instant): void => {
   const existing = reads(tx).contact(contact, value)
-  const record: ContactRecord = existing ?? { kind: 'contact', contact, value, claims: [] }
-  const previous = record.claims.find((c) => c.userId === userId)
-  if (existing !== undefined && previous !== undefined && previous.at >= at) return
-  // Erasing the user finds every address they ever claimed through their links (D11).
-  if (previous === undefined) addLink(tx, userId, { kind: 'contact', contact, value })
-  const claims = exact(
-    record.claims
-      .filter((c) => c.userId !== userId)
-      .concat([{ userId, at }])
-      .sort((a, b) => compareStrings(a.userId, b.userId)),
-  )
-  tx.put({ ...record, claims })
+  const record: ContactRecord = existing ?? { kind: 'contact', contact, value, claims: emptyList }
+  // Erasing the user finds every address they ever claimed through their links (D11), even one
+  // whose record keeps only later claims: the links are then a function of the claims (I9).
+  addLink(tx, userId, { kind: 'contact', contact, value })
+  const next = withContactClaim(record, userId, at)
+  if (existing === undefined || next !== existing) tx.put(next)
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { PolicyOverrides, RecordKey, StoragePort, TokenRecord } from 'push-registry'
+import type { PolicyOverrides, RecordKey, TokenRecord } from 'push-registry'
 import { collect, createRegistry } from 'push-registry'
-import { createMemoryStorage } from 'push-registry/memory'
+import { measuringStorage } from './measuring-storage.js'
 import { evidenceTail } from '../../src/domain/token-evidence.js'
 import { allApps, answer, apns, at, day, hour, minute, session, testClock } from './harness.js'
 
@@ -11,31 +11,6 @@ import { allApps, answer, apns, at, day, hour, minute, session, testClock } from
  * (measured in records and bytes, never in time).
  */
 
-/** A memory store that counts what the registry reads and writes: keys, and bytes of the records. */
-const measuringStorage = () => {
-  const inner = createMemoryStorage()
-  let keysRead = 0
-  let bytesRead = 0
-  let bytesWritten = 0
-  const storage: StoragePort = Object.assign(Object.create(inner) as StoragePort, {
-    read: async (keys: readonly RecordKey[]) => {
-      const found = await inner.read(keys)
-      keysRead += keys.length
-      for (const stored of found) bytesRead += stored === undefined ? 0 : JSON.stringify(stored.record).length
-      return found
-    },
-    commit: (writes: Parameters<StoragePort['commit']>[0], options?: Parameters<StoragePort['commit']>[1]) => {
-      for (const write of writes) bytesWritten += JSON.stringify(write.record).length
-      return inner.commit(writes, options)
-    },
-  })
-  const reset = () => {
-    keysRead = 0
-    bytesRead = 0
-    bytesWritten = 0
-  }
-  return { storage, reset, measured: () => ({ keysRead, bytesRead, bytesWritten }) }
-}
 
 const token = apns('e7')
 const tokenKey: RecordKey = { kind: 'token', appId: 'ios' as never, key: token as never }
