@@ -16,6 +16,7 @@ import type { PendingEvent } from './events.js'
 import { eventsOf } from './events.js'
 import type { GuardedStorage } from './store.js'
 import { WorkingSet } from './store.js'
+import { cachedUnitLimit } from './record-cache.js'
 
 /** One rejected input: its index in the batch and every issue found (S3, I11). */
 export interface Rejection {
@@ -179,7 +180,9 @@ const tryUnit = async (
   inputs: readonly Input[],
   fromCache: boolean,
 ): Promise<{ readonly outcome: 'applied' | 'conflict' | CommitRefusal; readonly late: number }> => {
-  const ws = new WorkingSet(deps.storage.cache, fromCache)
+  // A batch's unit neither looks in the cache nor fills it (see `cachedUnitLimit`).
+  const ofBatch = inputs.length > cachedUnitLimit
+  const ws = new WorkingSet(ofBatch ? undefined : deps.storage.cache, fromCache)
   // Most inputs need only the records they name: read those for the whole unit at once, in a
   // few rounds (what an input reads next can depend on what it read: a user's links are read
   // a level at a time, down to where a new link goes). A round asks again only the inputs that
@@ -236,7 +239,7 @@ const tryUnit = async (
     ...(events.length === 0 ? {} : { changes: draftsOf(events, deps.now()) }),
     ...(reads.length === 0 ? {} : { reads }),
   }
-  const outcome = await deps.storage.commit(writes, Object.keys(options).length === 0 ? undefined : options)
+  const outcome = await deps.storage.commit(writes, Object.keys(options).length === 0 ? undefined : options, ofBatch)
   if (!outcome.ok) return { outcome: 'refused' in outcome ? outcome.refused : 'conflict', late }
   deps.committed(events)
   return { outcome: 'applied', late }

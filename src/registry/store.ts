@@ -58,7 +58,8 @@ export const guardedStorage = (port: StoragePort, cache?: RecordCache) => {
         }
         return found
       }),
-    commit: (writes: readonly RecordWrite[], options?: CommitOptions): Promise<CommitOutcome> =>
+    /** `ofBatch`: the commit of a unit too large for the record cache to take in (`cachedUnitLimit`). */
+    commit: (writes: readonly RecordWrite[], options?: CommitOptions, ofBatch = false): Promise<CommitOutcome> =>
       call('commit', async () => {
         let outcome: unknown
         try {
@@ -72,7 +73,7 @@ export const guardedStorage = (port: StoragePort, cache?: RecordCache) => {
         recordCommit(outcome.ok ? 'applied' : 'refused' in outcome ? 'refused' : 'conflict', options?.changes)
         // Every commit keeps the cache in line (ingest, erasure, sends): what applied is at its
         // next version, what conflicted is stale.
-        if (outcome.ok) cache?.committed(writes, options?.deletes ?? [])
+        if (outcome.ok) cache?.committed(writes, options?.deletes ?? [], ofBatch)
         else if ('conflicts' in outcome) cache?.forget(outcome.conflicts)
         return outcome
       }),

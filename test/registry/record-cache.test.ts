@@ -1,6 +1,6 @@
 import type { RecordKey, StoragePort, UserId, UserRecord } from 'push-registry'
 import { collect, createRegistry, recordId, RegistryConfigError } from 'push-registry'
-import { RecordCache } from '../../src/registry/record-cache.js'
+import { cachedUnitLimit, RecordCache } from '../../src/registry/record-cache.js'
 import { createMemoryStorage } from 'push-registry/memory'
 import { describe, expect, it } from 'vitest'
 import { allApps, apns, countingStore, d, h, login, session, setup, testClock } from './harness.js'
@@ -73,6 +73,22 @@ describe('the record cache', () => {
     take()
     await feed(...devices.map((device, i) => session({ at: h(2), device, user: `u${i}`, token: apns(`a${i}`) })))
     expect(take()).toEqual({ reads: 0, commits: 1 })
+  })
+
+  it('a batch of more than 64 inputs neither takes from the cache nor fills it, and its commit keeps the entries the cache holds current', async () => {
+    const { store, take } = countingStore(createMemoryStorage())
+    const { feed } = setup({ storage: store })
+    await feed(first)
+    const devices = Array.from({ length: cachedUnitLimit + 1 }, (_, i) => `tablet-${i}`)
+    await feed(...devices.map((device, i) => session({ at: h(1), device, user: `u${i}`, token: apns(`c${i}`) })))
+    take()
+    // The batch also moves phone-1 on (a later session): the cached phone-1 entry follows it.
+    await feed(repeat, ...devices.map((device, i) => session({ at: h(2), device, user: `u${i}`, token: apns(`c${i}`) })))
+    expect(take()).toEqual({ reads: 1, commits: 1 })
+    await feed(session({ at: h(3), device: 'phone-1', user: 'kim', token: apns('a1') }))
+    expect(take()).toEqual({ reads: 0, commits: 1 })
+    await feed(session({ at: h(3), device: 'tablet-0', user: 'u0', token: apns('c0') }))
+    expect(take()).toEqual({ reads: 1, commits: 1 })
   })
 
   it('I9: instance B changes a record instance A has cached; A\'s next input sees the change', async () => {
