@@ -17,9 +17,10 @@ import type {
 import { indexEntryOf } from 'push-registry'
 
 /**
- * The typed index tables of migration 005 as rows, both ways: what a commit (or the backfill)
- * sends for each index entry, and the entry a query row gives back. The JSON keys are the
- * tables' column names, so `jsonb_to_recordset` maps a commit's rows onto the columns.
+ * Registration and user index entries as rows, both ways: the entry a query row of
+ * `registrations` gives back (migration 008), and what migration 007's backfill wrote to its
+ * index tables (`registrationRowOf`, `indexChangesOf`: 007 must still run on databases of
+ * earlier releases, before 008 folds those tables into `registrations` and `users`).
  */
 
 /** A row of `registration_entries` as a commit sends it (and a query reads it). */
@@ -119,20 +120,18 @@ export const registrationRowOf = (entry: RegistrationEntry): RegistrationRow => 
 }
 
 /**
- * The select list of a query of `registration_entries` (table alias `r`). `owners` comes back as
- * JSON text, and as `NULL` when it is exactly `[owner]` (most registrations): node-postgres
- * parses a `text[]` with a character-by-character parser several times slower than
- * `JSON.parse`, and a page holds thousands of rows. A query of active tokens only leaves out the
- * columns of the other states (`status` is then `active`); a query of one app leaves out
- * `app_id` (`appId` is then that app).
+ * The select list of a query of `registrations` (migration 008, table alias `r`). `owners` comes
+ * back as JSON text, and as `NULL` when it is `[owner]` (or `[]` without an owner), as the column
+ * holds it: node-postgres parses a `text[]` with a character-by-character parser several times
+ * slower than `JSON.parse`, and a page holds thousands of rows. A query of active tokens only
+ * leaves out the columns of the other states (`status` is then `active`); a query of one app
+ * leaves out `app_id` (`appId` is then that app).
  */
 export const registrationSelect = (activeOnly: boolean, oneApp: boolean): string =>
   registrationColumns
     .filter((c) => !activeOnly || (c !== 'status' && c !== 'suspect_since' && c !== 'ended_reason' && c !== 'ended_at'))
     .filter((c) => !oneApp || c !== 'app_id')
-    .map((c) =>
-      c === 'owners' ? 'CASE WHEN cardinality(r.owners) = 1 AND r.owners[1] = r.owner THEN NULL ELSE array_to_json(r.owners)::text END AS owners' : `r.${c}`,
-    )
+    .map((c) => (c === 'owners' ? 'array_to_json(r.owners)::text AS owners' : `r.${c}`))
     .join(', ')
 
 /** A row of {@link registrationSelect} as node-postgres or PGlite return it: bigints may come back as strings. */
@@ -141,7 +140,7 @@ export interface ReadRow {
   readonly app_id?: string
   readonly device_id: string
   readonly owner: string | null
-  /** JSON text of the owners array; `null` when it is `[owner]`. */
+  /** JSON text of the owners array; `null` when it is `[owner]`, or `[]` when there is no owner. */
   readonly owners: string | null
   /** Absent from queries of active tokens only. */
   readonly status?: TokenState['status']
@@ -162,11 +161,11 @@ const instantOf = (value: unknown): Instant => Number(value) as Instant
 const noOwners: readonly UserId[] = []
 
 /**
- * The entry a row of `registration_entries` gives back, deep-equal to the one written; `appId`
+ * The entry a row of `registrations` gives back, deep-equal to the record's; `appId`
  * is the row's, or the one app the query asked for.
  */
 export const registrationEntryOf = (row: ReadRow, appId?: string): RegistrationEntry => {
-  const owners = row.owners === null ? [row.owner as UserId] : row.owners === '[]' ? noOwners : (JSON.parse(row.owners) as UserId[])
+  const owners = row.owners === null ? (row.owner === null ? noOwners : [row.owner as UserId]) : row.owners === '[]' ? noOwners : (JSON.parse(row.owners) as UserId[])
   const base = { kind: 'registration' as const, appId: (row.app_id ?? appId) as AppId, deviceId: row.device_id as DeviceId, owner: row.owner as UserId | null, owners }
   const status = row.status ?? 'active'
   if (status === 'none' || row.token === null) return { ...base, token: { status: 'none' } }
@@ -189,7 +188,7 @@ export const registrationEntryOf = (row: ReadRow, appId?: string): RegistrationE
   }
 }
 
-/** The entry a row of `user_entries` gives back. */
+/** The entry a row of `users` gives back (its `subscription_state`). */
 export const userEntryOf = (row: UserEntryRow): UserEntry => ({ kind: 'user', userId: row.user_id as UserId, subscription: row.subscription })
 
 /**

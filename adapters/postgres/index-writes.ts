@@ -24,7 +24,7 @@ const columnList = registrationColumns.join(', ')
 const updates = registrationColumns.filter((c) => c !== 'app_id' && c !== 'device_id').map((c) => `${c} = EXCLUDED.${c}`).join(', ')
 
 /**
- * The CTEs that bring the index tables of migration 005 in line with one commit, for a schema
+ * The CTEs that bring the index tables of migration 007 in line with one commit, for a schema
  * `s`, writing only where `gate` holds (the commit's: nothing is stale, and the record writes
  * ran first). Upserts the registration and user rows; deletes the rows of dropped records and
  * of registrations whose entry became `null`; keeps `registration_owners` equal to each written
@@ -82,7 +82,7 @@ export const indexWriteCtes = (s: string, p: IndexParamNumbers, gate: string): s
       RETURNING 1
     )`
 
-/** The statement that writes index changes on their own: the backfill of migration 005. */
+/** The statement that writes index changes on their own: the backfill of migration 007 (its only user since 008 folded the index tables into the typed tables). */
 export const indexWriteStatement = (s: string): string => `WITH ${indexWriteCtes(
   s,
   { registrations: 1, users: 2, droppedAppIds: 3, droppedDeviceIds: 4, droppedUsers: 5 },

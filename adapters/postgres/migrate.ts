@@ -49,6 +49,7 @@ export const migrate = async (given: SqlDriver, options: MigrateOptions = {}): P
       if (done.rows.length > 0) return false
       for (const statement of migration.statements(s)) await tx.query(statement)
       if (migration.backfill !== undefined) await migration.backfill(tx, s)
+      for (const statement of migration.finish?.(s) ?? []) await tx.query(statement)
       await tx.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name])
       return true
     })

@@ -2,6 +2,7 @@ import type { RegistryRecord } from 'push-registry'
 import { indexChangesOf } from './index-rows.js'
 import { indexParams, indexWriteStatement } from './index-writes.js'
 import type { SqlExecutor } from './sql-driver.js'
+import { typedTables } from './typed-migration.js'
 
 /**
  * One step of the schema, shipped inside the package as code (no `.sql` files to locate at run
@@ -19,6 +20,8 @@ export interface Migration {
    * derive in SQL alone (005 derives index entries with the registry's own `indexEntryOf`).
    */
   readonly backfill?: (tx: SqlExecutor, schema: string) => Promise<void>
+  /** Statements that run after the backfill, in the same transaction (008 drops the tables it moved rows out of). */
+  readonly finish?: (schema: string) => readonly string[]
 }
 
 /**
@@ -295,4 +298,4 @@ const indexTables: Migration = {
 }
 
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [records, changeFeed, digests, boundedHistoryKinds, tokenHealth, userLinkKinds, indexTables]
+export const migrations: readonly Migration[] = [records, changeFeed, digests, boundedHistoryKinds, tokenHealth, userLinkKinds, indexTables, typedTables]

@@ -1,7 +1,8 @@
 import type { RecordKey, RecordKind, RegistryRecord } from 'push-registry'
 
 /**
- * Where a record lives in the `records` table: `(kind, scope, id)`, its primary key. The scope
+ * Where a record lived in the `records` table of migrations 001–007 (dropped by 008): `(kind,
+ * scope, id)`, its primary key. The tests write databases of earlier releases with it. The scope
  * is the record's app for the kinds that belong to one (so that every app-scoped lookup and
  * scan starts with the app, R4, I8), the contact kind for contacts, and `''` for users; the id
  * is the natural id the record already holds (a delivery mark's is its dispatch, event and device,

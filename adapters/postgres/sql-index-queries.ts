@@ -14,7 +14,7 @@ import { registrationEntryOf, registrationSelect, userEntryOf } from './index-ro
 import type { SqlDriver } from './sql-driver.js'
 
 /**
- * `queryRegistrations` and `queryUsers` in SQL over the index tables of migration 005: one
+ * `queryRegistrations` and `queryUsers` in SQL over the typed tables of migration 008: one
  * statement per page of registrations, two per page of users (the users, then the registrations
  * they own), keyset-paged, with every filter in the statement. Each statement's text depends
  * only on which filters the query has (values are parameters; the subscription states and
@@ -22,10 +22,12 @@ import type { SqlDriver } from './sql-driver.js'
  * plans each shape once.
  *
  * Orders (the store's choice, as the port allows):
- * - registrations of active tokens: `(app_id, reported_at, device_digest)`, the partial index
- *   `registration_entries_active`, so `reportedSince` / `reportedBefore` bound an index range;
- * - other registration queries: `(app_id, device_digest)`, the primary key;
- * - users: `user_digest`, the primary key of `user_entries`.
+ * - registrations of active tokens: `(app_id, reported_at, device_id)`, the partial index
+ *   `registrations_active`, so `reportedSince` / `reportedBefore` bound an index range;
+ * - other registration queries: `(app_id, device_id)`, the primary key of `registrations`;
+ * - users: `user_id`, the primary key of `users`.
+ *
+ * Only `known` registrations have an index entry (`indexEntryOf`): every query filters on it.
  *
  * A cursor is the JSON text of the last key of its page; a page is `limit` rows, with one more
  * fetched to tell whether another page follows, so the last page says `next: null`.
@@ -39,7 +41,7 @@ export const sqlIndexQueries = (driver: SqlDriver, s: string): IndexQueries => {
       params.push(value)
       return `$${params.length}::${type}`
     }
-    const where: string[] = []
+    const where: string[] = ['r.known']
     if (query.appId !== undefined) where.push(`r.app_id = ${param(query.appId, 'text')}`)
     if (active !== undefined) {
       where.push(`r.status = 'active'`)
@@ -48,16 +50,15 @@ export const sqlIndexQueries = (driver: SqlDriver, s: string): IndexQueries => {
       if (active.capabilities !== undefined) where.push(`r.capability = ANY(${param(checked(active.capabilities, capabilities, 'capability'), 'text[]')})`)
     }
     if (query.ownerStates !== undefined) where.push(ownerStatesClause(s, checked(query.ownerStates, subscriptionStates, 'subscription state'), param))
-    const key = active === undefined ? ['r.app_id', 'r.device_digest'] : ['r.app_id', 'r.reported_at', 'r.device_digest']
+    const key = active === undefined ? ['r.app_id', 'r.device_id'] : ['r.app_id', 'r.reported_at', 'r.device_id']
     if (query.after !== undefined) {
-      // The cursor holds the last row's device id; its digest is the key's last column.
       const after = parseRegistrationCursor(query.after, key.length)
-      const values = after.map((v, i) => (i === 0 ? param(v, 'text') : i === after.length - 1 ? `${s}.key_digest(${param(v, 'text')})` : param(v, 'bigint')))
+      const values = after.map((v, i) => (i === 0 || i === after.length - 1 ? param(v, 'text') : param(v, 'bigint')))
       where.push(`(${key.join(', ')}) > (${values.join(', ')})`)
     }
     const sql = `SELECT ${registrationSelect(active !== undefined, query.appId !== undefined)}
-      FROM ${s}.registration_entries r
-      ${where.length === 0 ? '' : `WHERE ${where.join('\n        AND ')}`}
+      FROM ${s}.registrations r
+      WHERE ${where.join('\n        AND ')}
       ORDER BY ${key.join(', ')} LIMIT ${param(limit + 1, 'int')}`
     const { rows } = await driver.query<ReadRow>(sql, params)
     const page = rows.slice(0, limit)
@@ -79,31 +80,31 @@ export const sqlIndexQueries = (driver: SqlDriver, s: string): IndexQueries => {
       return `$${params.length}::${type}`
     }
     const where: string[] = []
-    if (query.states !== undefined) where.push(`u.subscription = ANY(${param(checked(query.states, subscriptionStates, 'subscription state'), 'text[]')})`)
+    if (query.states !== undefined) where.push(`u.subscription_state = ANY(${param(checked(query.states, subscriptionStates, 'subscription state'), 'text[]')})`)
     if (query.owning === true) {
-      where.push(`EXISTS (SELECT 1 FROM ${s}.registration_owners o WHERE o.user_digest = u.user_digest
-        ${query.apps === undefined ? '' : `AND o.app_id = ANY(${param(query.apps, 'text[]')})`})`)
+      const apps = query.apps === undefined ? '' : `AND o.app_id = ANY(${param(query.apps, 'text[]')})`
+      where.push(`(EXISTS (SELECT 1 FROM ${s}.registrations o WHERE ${ownedClause('o', 'u.user_id')} ${apps}))`)
     }
-    let users: (UserEntryRow & { cursor_digest: string })[]
+    let users: UserEntryRow[]
     let next: string | null = null
     if (query.userIds !== undefined) {
       const ids = [...new Set(query.userIds)]
-      const sql = `SELECT u.user_id, u.subscription, '' AS cursor_digest
+      const sql = `SELECT u.user_id, u.subscription_state AS subscription
         FROM unnest(${param(ids, 'text[]')}) WITH ORDINALITY AS q(user_id, n)
-        JOIN ${s}.user_entries u ON u.user_digest = ${s}.key_digest(q.user_id) AND u.user_id = q.user_id
+        JOIN ${s}.users u ON u.user_id = q.user_id
         ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
         ORDER BY q.n`
-      users = (await driver.query<UserEntryRow & { cursor_digest: string }>(sql, params)).rows
+      users = (await driver.query<UserEntryRow>(sql, params)).rows
     } else {
       const limit = pageLimit(query.limit)
-      if (query.after !== undefined) where.push(`u.user_digest > decode(${param(parseUserCursor(query.after), 'text')}, 'hex')`)
-      const sql = `SELECT u.user_id, u.subscription, encode(u.user_digest, 'hex') AS cursor_digest FROM ${s}.user_entries u
+      if (query.after !== undefined) where.push(`u.user_id > ${param(parseUserCursor(query.after), 'text')}`)
+      const sql = `SELECT u.user_id, u.subscription_state AS subscription FROM ${s}.users u
         ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
-        ORDER BY u.user_digest LIMIT ${param(limit + 1, 'int')}`
-      const { rows } = await driver.query<UserEntryRow & { cursor_digest: string }>(sql, params)
+        ORDER BY u.user_id LIMIT ${param(limit + 1, 'int')}`
+      const { rows } = await driver.query<UserEntryRow>(sql, params)
       users = rows.slice(0, limit)
       const last = users.at(-1)
-      next = rows.length > limit && last !== undefined ? JSON.stringify(last.cursor_digest) : null
+      next = rows.length > limit && last !== undefined ? JSON.stringify(last.user_id) : null
     }
     const owned = await ownedBy(users.map((u) => u.user_id), query.apps)
     const entries = users.flatMap((row) => {
@@ -113,18 +114,15 @@ export const sqlIndexQueries = (driver: SqlDriver, s: string): IndexQueries => {
     return { entries, next }
   }
 
-  /** The registrations whose owners name each of `userIds` (of `apps`), through `registration_owners`. */
+  /** The registrations whose owners name each of `userIds` (of `apps`), through `registrations_by_owner(s)`. */
   const ownedBy = async (userIds: readonly string[], apps: readonly string[] | undefined): Promise<Map<UserId, RegistrationEntry[]>> => {
     const owned = new Map<UserId, RegistrationEntry[]>()
     if (userIds.length === 0 || (apps !== undefined && apps.length === 0)) return owned
     const params: unknown[] = [userIds]
     if (apps !== undefined) params.push(apps)
-    // The owner rows hold digests: the owners column confirms each row names the user itself.
     const sql = `SELECT p.user_id AS owned_by, ${registrationSelect(false, false)}
       FROM unnest($1::text[]) AS p(user_id)
-      JOIN ${s}.registration_owners o ON o.user_digest = ${s}.key_digest(p.user_id) ${apps === undefined ? '' : 'AND o.app_id = ANY($2::text[])'}
-      JOIN ${s}.registration_entries r ON r.app_id = o.app_id AND r.device_digest = o.device_digest
-      WHERE p.user_id = ANY(r.owners)`
+      JOIN ${s}.registrations r ON ${ownedClause('r', 'p.user_id')} ${apps === undefined ? '' : 'AND r.app_id = ANY($2::text[])'}`
     const { rows } = await driver.query<ReadRow & { owned_by: UserId }>(sql, params)
     for (const row of rows) {
       const list = owned.get(row.owned_by)
@@ -139,13 +137,21 @@ export const sqlIndexQueries = (driver: SqlDriver, s: string): IndexQueries => {
 }
 
 /**
+ * Whether registration `r`'s owners name `user`, in the two arms the two partial indexes serve
+ * (migration 008): `owner` where `owners` is `NULL` (it is `[owner]`), `owners` elsewhere.
+ */
+const ownedClause = (r: string, user: string): string =>
+  `${r}.known AND ((${r}.owners IS NULL AND ${r}.owner = ${user}) OR (${r}.owners IS NOT NULL AND ${r}.owners @> ARRAY[${user}]))`
+
+/**
  * R10, R11, R27: the `ownerStates` filter. An anonymous device counts as subscribed, and so does
  * an owner without a user entry, so only owners in another state need looking up: the probes go
- * to `user_entries_not_subscribed`, a partial hash index of the few users who are not
+ * to `users_not_subscribed`, a partial hash index of the few users who are not
  * `subscribed` (a miss, the common case, reads no heap page). With `subscribed` among the
  * states, a registration passes unless every owner is in one of the other states; without it,
  * it passes when some owner is in one of them. The one-owner case (most devices) is a single
- * probe; several owners (shared devices, R10) go through `unnest`.
+ * probe; several owners (shared devices, R10) go through `unnest`. `owners` is `NULL` when it is
+ * `[owner]` (or `[]` without an owner), as the column holds it.
  */
 const ownerStatesClause = (s: string, states: readonly SubscriptionState[], param: (value: unknown, type: string) => string): string => {
   const subscribed = states.includes('subscribed')
@@ -153,12 +159,14 @@ const ownerStatesClause = (s: string, states: readonly SubscriptionState[], para
   if (others.length === 0) return subscribed ? 'true' : 'false'
   const list = param(others, 'text[]')
   const inState = (owner: string): string =>
-    `EXISTS (SELECT 1 FROM ${s}.user_entries u WHERE u.user_id = ${owner} AND u.subscription <> 'subscribed' AND u.subscription = ANY(${list}) OFFSET 0)`
+    `EXISTS (SELECT 1 FROM ${s}.users u WHERE u.user_id = ${owner} AND u.subscription_state <> 'subscribed' AND u.subscription_state = ANY(${list}) OFFSET 0)`
   // One owner: a probe in the statement, which the planner prices at one index look-up. More:
-  // owners_match (migration 005), priced low so that this rare branch does not inflate the plan.
-  return subscribed
-    ? `CASE cardinality(r.owners) WHEN 0 THEN true WHEN 1 THEN NOT ${inState('r.owners[1]')} ELSE ${s}.owners_match(r.owners, ${list}, false) END`
-    : `CASE cardinality(r.owners) WHEN 0 THEN false WHEN 1 THEN ${inState('r.owners[1]')} ELSE ${s}.owners_match(r.owners, ${list}, true) END`
+  // owners_match (migration 008), priced low so that this rare branch does not inflate the plan.
+  const none = subscribed ? 'true' : 'false'
+  const one = (owner: string): string => (subscribed ? `NOT ${inState(owner)}` : inState(owner))
+  return `CASE WHEN r.owners IS NULL THEN CASE WHEN r.owner IS NULL THEN ${none} ELSE ${one('r.owner')} END
+      WHEN cardinality(r.owners) = 0 THEN ${none} WHEN cardinality(r.owners) = 1 THEN ${one('r.owners[1]')}
+      ELSE ${s}.owners_match(r.owners, ${list}, ${subscribed ? 'false' : 'true'}) END`
 }
 
 const subscriptionStates: readonly SubscriptionState[] = ['subscribed', 'opted_in', 'unsubscribed']
@@ -171,8 +179,6 @@ const checked = <A extends string>(values: readonly A[], known: readonly string[
 }
 
 const pageLimit = (limit: number): number => Math.max(0, Math.floor(limit))
-
-const hex = /^[0-9a-f]{64}$/
 
 /** The key a registration cursor holds: `[app, deviceId]`, or `[app, reportedAt, deviceId]` for active queries. */
 const parseRegistrationCursor = (cursor: string, length: number): string[] => {
@@ -198,6 +204,6 @@ const parseUserCursor = (cursor: string): string => {
   } catch {
     parsed = undefined
   }
-  if (typeof parsed !== 'string' || !hex.test(parsed)) throw new Error(`invalid index cursor ${JSON.stringify(cursor)}`)
+  if (typeof parsed !== 'string') throw new Error(`invalid index cursor ${JSON.stringify(cursor)}`)
   return parsed
 }

@@ -1,0 +1,217 @@
+import type { AppId, DeviceId, PushToken, RegistrationRecord } from 'push-registry'
+
+/**
+ * A registration record as a row of `registrations` (migration 008), both ways.
+ *
+ * The key (`app_id`, `device_id`), the view's token state, owners and `known` are columns: what
+ * the queries filter on, and what the record would otherwise repeat. `data` (jsonb) holds the
+ * rest: the kept facts (bounded, D14) and the other view fields. Nothing a column holds is in
+ * `data`: each fact loses its `appId` and `deviceId` (the row's), and a fact's token equal to the
+ * view's token is written `0` (a token is a string or an object, never a number). The record
+ * comes back deep-equal (`registrationOf(registrationRow(r))`, a property in
+ * `typed-rows.test.ts`).
+ *
+ * A record that does not have the shape the registry writes (a field of another type, an
+ * unknown field in its token state, a fact of another device) is kept whole in `data` under
+ * `$record`, still with its query columns derived from it: nothing is lost, it only costs more.
+ */
+
+/** The columns of `registrations` the adapter writes besides `version`, with their SQL types. */
+export const registrationValueColumns = [
+  ['status', 'text'],
+  ['token', 'text'],
+  ['token_key', 'text'],
+  ['web_push_p256dh', 'text'],
+  ['web_push_auth', 'text'],
+  ['capability', 'text'],
+  ['environment', 'text'],
+  ['reported_at', 'bigint'],
+  ['suspect_since', 'bigint'],
+  ['ended_reason', 'text'],
+  ['ended_at', 'bigint'],
+  ['owner', 'text'],
+  ['owners', 'text[]'],
+  ['known', 'boolean'],
+  ['data', 'json'],
+] as const
+
+type Json = unknown
+type Obj = Record<string, Json>
+
+/** A row of `registrations` as JSON (what a commit sends, what a read gives back); bigints may come back as strings. */
+export interface RegistrationRowValues {
+  readonly app_id: string
+  readonly device_id: string
+  readonly status: string | null
+  readonly token: string | null
+  readonly token_key: string | null
+  readonly web_push_p256dh: string | null
+  readonly web_push_auth: string | null
+  readonly capability: string | null
+  readonly environment: string | null
+  readonly reported_at: unknown
+  readonly suspect_since: unknown
+  readonly ended_reason: string | null
+  readonly ended_at: unknown
+  readonly owner: string | null
+  readonly owners: readonly string[] | null
+  readonly known: boolean | null
+  readonly data: Obj | null
+}
+
+const isObj = (v: Json): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isTime = (v: Json): v is number => typeof v === 'number' && Number.isSafeInteger(v)
+const isText = (v: Json): v is string => typeof v === 'string'
+const hasExactly = (o: Obj, required: readonly string[], optional: readonly string[] = []): boolean =>
+  required.every((k) => k in o) && Object.keys(o).every((k) => required.includes(k) || optional.includes(k))
+
+/** A token as the registry writes it: a string, or `{ endpoint, keys: { p256dh, auth } }` and nothing else. */
+const plainToken = (t: Json): t is PushToken =>
+  isText(t) ||
+  (isObj(t) && hasExactly(t, ['endpoint', 'keys']) && isText(t['endpoint']) && isObj(t['keys']) && hasExactly(t['keys'], ['p256dh', 'auth']) && isText(t['keys']['p256dh']) && isText(t['keys']['auth']))
+
+const sameToken = (a: Json, b: PushToken): boolean =>
+  typeof b === 'string'
+    ? a === b
+    : isObj(a) && plainToken(a) && typeof a !== 'string' && a.endpoint === b.endpoint && a.keys.p256dh === b.keys.p256dh && a.keys.auth === b.keys.auth
+
+type TokenColumns = Pick<
+  RegistrationRowValues,
+  'status' | 'token' | 'token_key' | 'web_push_p256dh' | 'web_push_auth' | 'capability' | 'environment' | 'reported_at' | 'suspect_since' | 'ended_reason' | 'ended_at'
+>
+
+const noToken: TokenColumns = {
+  status: null,
+  token: null,
+  token_key: null,
+  web_push_p256dh: null,
+  web_push_auth: null,
+  capability: null,
+  environment: null,
+  reported_at: null,
+  suspect_since: null,
+  ended_reason: null,
+  ended_at: null,
+}
+
+/** The columns of a token state, or `null` when it is not one the registry writes (exact fields, integer times). */
+const tokenColumnsOf = (state: Json): TokenColumns | null => {
+  if (!isObj(state)) return null
+  const status = state['status']
+  if (status === 'none') return hasExactly(state, ['status']) ? { ...noToken, status } : null
+  const token = state['token']
+  const key = state['key']
+  if (!plainToken(token) || !isText(key) || !isTime(state['reportedAt'])) return null
+  const text = typeof token === 'string' ? token : token.endpoint
+  const base: TokenColumns = {
+    ...noToken,
+    token: text,
+    token_key: key === text ? null : key,
+    web_push_p256dh: typeof token === 'string' ? null : token.keys.p256dh,
+    web_push_auth: typeof token === 'string' ? null : token.keys.auth,
+    reported_at: state['reportedAt'],
+  }
+  switch (status) {
+    case 'active': {
+      const environment = state['environment']
+      if (!hasExactly(state, ['status', 'token', 'key', 'capability', 'reportedAt'], ['environment']) || !isText(state['capability'])) return null
+      if (environment !== undefined && !isText(environment)) return null
+      return { ...base, status, capability: state['capability'], environment: environment ?? null }
+    }
+    case 'suspect':
+      return hasExactly(state, ['status', 'token', 'key', 'reportedAt', 'since']) && isTime(state['since']) ? { ...base, status, suspect_since: state['since'] } : null
+    case 'ended':
+      return hasExactly(state, ['status', 'token', 'key', 'reason', 'endedAt', 'reportedAt']) && isText(state['reason']) && isTime(state['endedAt'])
+        ? { ...base, status, ended_reason: state['reason'], ended_at: state['endedAt'] }
+        : null
+    default:
+      return null
+  }
+}
+
+const num = (v: unknown): number => Number(v)
+
+/** The token state a row's columns hold (the inverse of {@link tokenColumnsOf}). */
+const tokenStateOf = (row: RegistrationRowValues): Obj => {
+  if (row.status === 'none' || row.token === null) return { status: 'none' }
+  const token: PushToken = row.web_push_p256dh === null ? row.token : { endpoint: row.token, keys: { p256dh: row.web_push_p256dh, auth: row.web_push_auth ?? '' } }
+  const key = row.token_key ?? row.token
+  const reportedAt = num(row.reported_at)
+  switch (row.status) {
+    case 'active':
+      return row.environment === null
+        ? { status: 'active', token, key, capability: row.capability, reportedAt }
+        : { status: 'active', token, key, capability: row.capability, reportedAt, environment: row.environment }
+    case 'suspect':
+      return { status: 'suspect', token, key, reportedAt, since: num(row.suspect_since) }
+    default:
+      return { status: 'ended', token, key, reason: row.ended_reason, endedAt: num(row.ended_at), reportedAt }
+  }
+}
+
+/** `owners` as the column holds it: `null` when it is `[owner]` (or `[]` without an owner), the common case. */
+const ownersColumn = (owner: string | null, owners: readonly string[]): readonly string[] | null =>
+  (owner === null ? owners.length === 0 : owners.length === 1 && owners[0] === owner) ? null : owners
+
+const isOwners = (v: Json): v is string[] => Array.isArray(v) && v.every(isText)
+
+/** The row of a registration record. */
+export const registrationRow = (record: RegistrationRecord): RegistrationRowValues => {
+  const keys = { app_id: record.appId, device_id: record.deviceId }
+  const { kind: _kind, appId: _app, deviceId: _device, facts, view, ...others } = record as unknown as Obj & { facts: Json; view: Json }
+  const v = isObj(view) ? view : {}
+  const tokenColumns = tokenColumnsOf(v['token'])
+  const owner = isText(v['owner']) ? v['owner'] : null
+  const owners = isOwners(v['owners']) ? v['owners'] : null
+  // The query columns, derived from the view whatever its shape (as `indexEntryOf` would).
+  const columns = {
+    ...keys,
+    ...(tokenColumns ?? noToken),
+    owner,
+    owners: owners === null ? null : ownersColumn(owner, owners),
+    known: v['known'] === true,
+  }
+  const verbatim = { ...columns, data: { $record: record as unknown as Obj } }
+  const canonical =
+    tokenColumns !== null &&
+    (v['owner'] === null || owner !== null) &&
+    owners !== null &&
+    typeof v['known'] === 'boolean' &&
+    Array.isArray(facts) &&
+    !('$record' in others)
+  if (!canonical) return verbatim
+  const current = tokenColumns.token === null ? undefined : (tokenStateOf({ ...columns, data: null }) as { token: PushToken }).token
+  const stripped: Obj[] = []
+  for (const fact of facts as Json[]) {
+    if (!isObj(fact) || fact['appId'] !== record.appId || fact['deviceId'] !== record.deviceId || fact['token'] === 0) return verbatim
+    const { appId: _a, deviceId: _d, ...rest } = fact
+    stripped.push(current !== undefined && 'token' in rest && sameToken(rest['token'], current) ? { ...rest, token: 0 } : rest)
+  }
+  const { owner: _o, owners: _os, token: _t, known: _k, ...viewRest } = v
+  return { ...columns, known: v['known'] as boolean, data: { ...others, facts: stripped, view: viewRest } }
+}
+
+/** The registration record a row holds (the inverse of {@link registrationRow}). */
+export const registrationOf = (row: RegistrationRowValues): RegistrationRecord => {
+  const data = row.data ?? {}
+  if ('$record' in data) return data['$record'] as RegistrationRecord
+  const { facts, view, ...others } = data as Obj & { facts: Obj[]; view: Obj }
+  const appId = row.app_id as AppId
+  const deviceId = row.device_id as DeviceId
+  const token = tokenStateOf(row)
+  const current = (token as { token?: PushToken }).token
+  return {
+    kind: 'registration',
+    appId,
+    deviceId,
+    facts: facts.map((fact) => (fact['token'] === 0 ? { ...fact, token: current, appId, deviceId } : { ...fact, appId, deviceId })),
+    view: {
+      ...view,
+      owner: row.owner,
+      owners: row.owners ?? (row.owner === null ? [] : [row.owner]),
+      token,
+      known: row.known === true,
+    },
+    ...others,
+  } as unknown as RegistrationRecord
+}
