@@ -27,6 +27,7 @@ import type {
   UserId,
 } from 'push-registry'
 import { compareRecentDispatches, dailyCountDays, recordId } from 'push-registry'
+import { cursorJson } from './cursor-json.js'
 import { migrate as runMigrations } from './migrate.js'
 import { driverWithoutRowValues } from './postgres-error.js'
 import { holdsUnstorable, refusalOf, unstorableWrites } from './refusals.js'
@@ -396,12 +397,7 @@ const parseChangeCursor = (cursor: string): string => {
 /** A scan cursor: the JSON array of the last row's key (text; a token key as its digest in hex). */
 const parseCursor = (cursor: string | undefined, spec: TableSpec): string[] | undefined => {
   if (cursor === undefined) return undefined
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(cursor)
-  } catch {
-    parsed = undefined
-  }
+  const parsed = cursorJson(cursor)
   const ok =
     Array.isArray(parsed) &&
     parsed.length === spec.keys.length &&

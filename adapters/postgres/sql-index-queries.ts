@@ -9,6 +9,7 @@ import type {
   UserRow,
 } from 'push-registry'
 import { userRowOf } from 'push-registry'
+import { cursorJson } from './cursor-json.js'
 import type { ReadRow, UserEntryRow } from './index-rows.js'
 import { registrationEntryOf, registrationSelect, userEntryOf } from './index-rows.js'
 import type { SqlDriver } from './sql-driver.js'
@@ -182,12 +183,7 @@ const pageLimit = (limit: number): number => Math.max(0, Math.floor(limit))
 
 /** The key a registration cursor holds: `[app, deviceId]`, or `[app, reportedAt, deviceId]` for active queries. */
 const parseRegistrationCursor = (cursor: string, length: number): string[] => {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(cursor)
-  } catch {
-    parsed = undefined
-  }
+  const parsed = cursorJson(cursor)
   const ok =
     Array.isArray(parsed) &&
     parsed.length === length &&
@@ -198,12 +194,7 @@ const parseRegistrationCursor = (cursor: string, length: number): string[] => {
 }
 
 const parseUserCursor = (cursor: string): string => {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(cursor)
-  } catch {
-    parsed = undefined
-  }
+  const parsed = cursorJson(cursor)
   if (typeof parsed !== 'string') throw new Error(`invalid index cursor ${JSON.stringify(cursor)}`)
   return parsed
 }
