@@ -97,6 +97,7 @@ export type {
   UserRecord,
 } from './domain/records.js'
 export { recordId } from './domain/records.js'
+export type { KeptFact } from './domain/repeats.js'
 export { recordIdWithin, recordScope } from './domain/record-map.js'
 export type { IndexEntry, RegistrationEntry, UserEntry } from './domain/index-entry.js'
 export type { CountableChange, CountedGroup, DailyEvent, DailyIncrement, DailyPoint, HealthCells, HealthStatus, RegistrationHealth } from './domain/token-health.js'

@@ -1,7 +1,9 @@
 import type { Instant } from './brand.js'
 import type { DeviceFact } from './input.js'
 import { isReport } from './input.js'
-import { exact, sameCanonical } from './order.js'
+import { exact } from './order.js'
+import type { KeptFact } from './repeats.js'
+import { cutAt, joinRepeats, newestAt, occurrences } from './repeats.js'
 
 /**
  * D14: a registration's horizon. History from the horizon on stays exact in any order; before
@@ -9,12 +11,12 @@ import { exact, sameCanonical } from './order.js'
  * the registration has seen minus the reorder window, never moves back, and moves only when a
  * fact falls behind it (until then there is nothing to compact or settle).
  */
-export const horizonOf = (facts: readonly DeviceFact[], reorderWindow: number, previous: Instant | null): Instant | null => {
-  const newest = facts[facts.length - 1]?.at
+export const horizonOf = (facts: readonly KeptFact[], reorderWindow: number, previous: Instant | null): Instant | null => {
+  const newest = newestAt(facts)
   if (newest === undefined) return previous
   const candidate = (newest - reorderWindow) as Instant
   if (previous !== null && candidate <= previous) return previous
-  const passes = facts.some((fact) => fact.at < candidate && (previous === null || fact.at >= previous))
+  const passes = facts.some((fact) => fact.at < candidate && occurrences(fact).some((at) => at < candidate && (previous === null || at >= previous)))
   return passes ? candidate : previous
 }
 
@@ -30,10 +32,29 @@ export const horizonOf = (facts: readonly DeviceFact[], reorderWindow: number, p
  *   mark after the latest token report, and the latest of each: what ends that token, and
  *   when (R14, D5, D10, erasure), also for a report that arrives late.
  *
+ * A fact whose repeats straddle the horizon (`repeats.ts`) counts as its first and its latest
+ * occurrence before it (all the list above needs of a run: the latest sets each register, the
+ * first is the first uninstall), and its occurrences from the horizon on stay.
+ *
  * Returns `facts` itself when nothing is dropped.
  */
-export const compactBefore = (facts: readonly DeviceFact[], horizon: Instant | null): readonly DeviceFact[] => {
-  if (horizon === null) return facts
+export const compactBefore = (kept: readonly KeptFact[], horizon: Instant | null): readonly KeptFact[] => {
+  if (horizon === null) return kept
+  if (!kept.some((fact) => fact.at < horizon && fact.gaps !== undefined)) return joinRepeats(compactPlain(kept, horizon))
+  const facts: KeptFact[] = []
+  for (const fact of kept) {
+    if (fact.gaps === undefined || fact.at >= horizon) facts.push(fact)
+    else {
+      const { before, rest } = cutAt(fact, horizon)
+      facts.push(...before)
+      if (rest !== null) facts.push(rest)
+    }
+  }
+  return joinRepeats(compactPlain(facts, horizon))
+}
+
+/** {@link compactBefore} over facts whose occurrences before the horizon are each a fact of their own. */
+const compactPlain = (facts: readonly KeptFact[], horizon: Instant): readonly KeptFact[] => {
   let end = 0
   while (end < facts.length && (facts[end] as DeviceFact).at < horizon) end++
   if (end === 0) return facts
@@ -92,28 +113,3 @@ const registersOf = (fact: DeviceFact): string[] => {
       return []
   }
 }
-
-/**
- * D14: after a fact was inserted at `index`, bounds the run of repeats it belongs to (facts
- * consecutive in R20 order with the same content except `at`) to `runLength` facts, by
- * dropping the run's second fact. The first carries every transition (a registration, a D3
- * opt-in, a login), the last the latest time (R17, R19), and the repeats in between only
- * matter when a fact arrives late between two of them: the latest ones are kept for that, so
- * history is exact whatever the order as long as a run holds at most `runLength` repeats, and a
- * device that sends thousands of identical sessions keeps `runLength` facts.
- */
-export const collapseAround = (facts: readonly DeviceFact[], index: number): readonly DeviceFact[] => {
-  const fact = facts[index] as DeviceFact
-  let first = index
-  while (first > 0 && sameExceptAt(facts[first - 1] as DeviceFact, fact)) first--
-  let last = index
-  while (last < facts.length - 1 && last - first < runLength && sameExceptAt(facts[last + 1] as DeviceFact, fact)) last++
-  if (last - first < runLength) return facts
-  return facts.slice(0, first + 1).concat(facts.slice(first + 2))
-}
-
-/** D14: the most facts a run of repeats keeps. */
-export const runLength = 6
-
-/** Whether two facts are repeats of each other: the same content except `at`. */
-const sameExceptAt = (a: DeviceFact, b: DeviceFact): boolean => a.type === b.type && sameCanonical(a, b, 'at')

@@ -3,7 +3,7 @@ import { classifyAnswer, deadEvidenceAt } from './answer.js'
 import { normalizeContact, withContactClaim } from './contact.js'
 import type { DeviceFact, DeliveryReported, Input, ProviderAnswer, SubscriptionSet, UserAttributes } from './input.js'
 import { isDeviceFact, isReport } from './input.js'
-import { compareInputs, emptyList, insertSorted, sameCanonical } from './order.js'
+import { emptyList, insertSorted, sameCanonical } from './order.js'
 import type { DispatchEvidence } from './dispatch-verdict.js'
 import { ambiguousVerdict, verdictChanges, withDispatchAnswer } from './dispatch-verdict.js'
 import type { App } from './app.js'
@@ -13,7 +13,9 @@ import type { NextReport } from './claims.js'
 import { boundedToken, claimantAt, claimNeighbours, compareClaims, withClaim } from './claims.js'
 import type { EvidenceContext } from './token-evidence.js'
 import { boundedEvidence, isSettled } from './token-evidence.js'
-import { collapseAround, compactBefore, horizonOf } from './compaction.js'
+import { compactBefore, horizonOf } from './compaction.js'
+import type { KeptFact } from './repeats.js'
+import { newestAt, occurrences, withOccurrence } from './repeats.js'
 import type { AppPolicy } from './policy.js'
 import type { RegistrationShell } from './project.js'
 import { entriesNotIn, foldEvidence, projectRegistration } from './project.js'
@@ -98,7 +100,7 @@ export type RegistryRecordChange = ReturnType<Overlay['written']>
 const deviceFactNeeds = (world: World, read: Reads, fact: DeviceFact, catalog: Catalog): RecordKey[] => {
   const keys: RecordKey[] = [registrationKey(fact.appId, fact.deviceId)]
   const existing = read.registration(fact.appId, fact.deviceId)
-  const facts = insertSorted(existing?.facts ?? [], fact, compareInputs)
+  const facts = withOccurrence(existing?.facts ?? emptyList, fact)
   const reported = 'token' in fact && fact.token !== undefined ? tokenKey(fact.token) : null
   if (reported !== null) {
     keys.push(...evidenceNeeds(read, fact.appId, reported))
@@ -215,12 +217,11 @@ const applyDeviceFact = (tx: Overlay, previous: Reads, fact: DeviceFact, catalog
   const read = reads(tx)
   const existing = read.registration(fact.appId, fact.deviceId)
   const before = existing?.facts ?? emptyList
-  const inserted = insertSorted(before, fact, compareInputs)
-  if (existing !== undefined && inserted === before) return
+  const collapsed = withOccurrence(before, fact)
+  if (existing !== undefined && collapsed === before) return
   const policy = catalog.policy(fact.appId)
-  // D14: repeats collapse to a run's first and last; the horizon follows the newest `at`, and
-  // what falls behind it is compacted to the facts that still set a value.
-  const collapsed = collapseAround(inserted, inserted.indexOf(fact))
+  // D14: repeats join the fact they repeat (`repeats.ts`); the horizon follows the newest `at`,
+  // and what falls behind it is compacted to the facts that still set a value.
   const horizon0 = existing?.horizon ?? null
   const horizon = horizonOf(collapsed, policy.reorderWindow, horizon0)
   const facts = compactBefore(collapsed, horizon)
@@ -253,7 +254,7 @@ const applyDeviceFact = (tx: Overlay, previous: Reads, fact: DeviceFact, catalog
 const registrationRecord = (
   appId: AppId,
   deviceId: DeviceId,
-  facts: readonly DeviceFact[],
+  facts: readonly KeptFact[],
   view: RegistrationView,
   horizon: Instant | null,
   settledOptIns: readonly OptIn[] | undefined,
@@ -275,13 +276,15 @@ const nextReportOf =
   (deviceId, after) => {
     for (const fact of read.registration(appId, deviceId)?.facts ?? emptyList) {
       if (!isReport(fact) || fact.token === undefined || tokenKey(fact.token) !== key) continue
-      const report = { deviceId, at: fact.at }
-      if (compareClaims(report, after) > 0) return report
+      for (const at of occurrences(fact)) {
+        const report = { deviceId, at }
+        if (compareClaims(report, after) > 0) return report
+      }
     }
     return undefined
   }
 
-const sameFacts = (a: readonly DeviceFact[], b: readonly DeviceFact[]): boolean => a.length === b.length && a.every((f, i) => f === b[i])
+const sameFacts = (a: readonly KeptFact[], b: readonly KeptFact[]): boolean => a.length === b.length && a.every((f, i) => f === b[i])
 
 /**
  * D14: what the fold produced between the old horizon and the new one, which the compacted
@@ -291,8 +294,8 @@ const sameFacts = (a: readonly DeviceFact[], b: readonly DeviceFact[]): boolean 
  */
 const settle = (
   prior: RegistrationShell,
-  before: readonly DeviceFact[],
-  after: readonly DeviceFact[],
+  before: readonly KeptFact[],
+  after: readonly KeptFact[],
   horizon: Instant | null,
   at: Instant,
   app: App,
@@ -304,7 +307,7 @@ const settle = (
   const late = h0 !== null && at < h0
   if (horizon === null || (horizon === h0 && !late)) return { entries: emptyList, optIns: settledOptIns }
   // Expiries before the horizon are history too: the newest `at` is past them (R19, D7).
-  const newest = (after[after.length - 1] as DeviceFact).at
+  const newest = newestAt(after) as Instant
   const folded = foldEvidence(prior, after, 'every', app, policy, read, newest)
   const leaving = (x: { readonly at: Instant }): boolean => x.at < horizon && (h0 === null || x.at >= h0)
   const entries = folded.changelog.filter(leaving)
@@ -371,7 +374,7 @@ const reprojectClaimants = (
     if (horizon !== undefined && at < horizon) {
       // The entries this token's new evidence adds before the horizon, whether or not the
       // device still holds the token.
-      const now = (registration.facts[registration.facts.length - 1] as DeviceFact).at
+      const now = newestAt(registration.facts) as Instant
       const history = (world: Reads) =>
         foldEvidence(registration, registration.facts, key, app, policy, world, now).changelog.filter((e) => e.at < horizon)
       appendEntries(tx, entriesNotIn(history(read), history(previous)))
@@ -463,7 +466,7 @@ const evidenceContext = (read: Reads, appId: AppId, key: TokenKey, policy: AppPo
     const registration = read.registration(appId, deviceId)
     if (registration === undefined) return undefined
     const times: Instant[] = []
-    for (const fact of registration.facts) if (isReport(fact) && fact.token !== undefined && tokenKey(fact.token) === key) times.push(fact.at)
+    for (const fact of registration.facts) if (isReport(fact) && fact.token !== undefined && tokenKey(fact.token) === key) times.push(...occurrences(fact))
     return times
   },
   verdict: (answer) => (answer.dispatchId === null ? 'suspect' : ambiguousVerdict(read.dispatch(appId, answer.dispatchId), key, policy.ambiguousAlikeThreshold)),

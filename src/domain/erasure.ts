@@ -1,7 +1,8 @@
 import type { Instant, UserId } from './brand.js'
 import { erasedUser } from './erased-user.js'
 import type { DeviceFact } from './input.js'
-import { compareInputs } from './order.js'
+import type { KeptFact } from './repeats.js'
+import { everyOccurrence, keptFactsOf, newestAt } from './repeats.js'
 import type { ChangelogEntryRecord, ContactRecord, RegistrationRecord } from './records.js'
 
 /** Whether a fact names `userId` (a login, a logout, a session started by them). */
@@ -12,16 +13,17 @@ const names = (fact: DeviceFact, userId: UserId): boolean =>
  * A registration's facts with `userId` erased: every fact that named them names
  * `erasedUser` instead (history keeps its shape: their login still took the token from its
  * previous owner), and a `user_erased` mark at `at`, or at the newest fact if that is later,
- * ends a token that only erased users owned. Sorted again (R20) and without duplicates.
+ * ends a token that only erased users owned. Sorted again (R20), without duplicates, repeats
+ * joined.
  * `null` when no fact names the user.
  */
-export const eraseFromFacts = (record: RegistrationRecord, userId: UserId, at: Instant): readonly DeviceFact[] | null => {
+export const eraseFromFacts = (record: RegistrationRecord, userId: UserId, at: Instant): readonly KeptFact[] | null => {
   if (!record.facts.some((fact) => names(fact, userId))) return null
-  const newest = record.facts.reduce<number>((latest, fact) => Math.max(latest, fact.at), at) as Instant
-  const rewritten: DeviceFact[] = record.facts.map((fact) => (names(fact, userId) ? { ...fact, userId: erasedUser } : fact))
+  const newest = Math.max(at, newestAt(record.facts) ?? at) as Instant
+  // Rewritten, two facts that differed only by the user may become repeats of each other.
+  const rewritten: DeviceFact[] = everyOccurrence(record.facts).map((fact) => (names(fact, userId) ? { ...fact, userId: erasedUser } : fact))
   rewritten.push({ type: 'user_erased', at: newest, appId: record.appId, deviceId: record.deviceId })
-  rewritten.sort(compareInputs)
-  return rewritten.filter((fact, i) => i === 0 || compareInputs(rewritten[i - 1] as DeviceFact, fact) !== 0)
+  return keptFactsOf(rewritten)
 }
 
 /**

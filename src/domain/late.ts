@@ -3,6 +3,7 @@ import { claimantAt } from './claims.js'
 import type { Input } from './input.js'
 import { isDeviceFact } from './input.js'
 import { tokenKey } from './token.js'
+import { newestAt } from './repeats.js'
 import type { Instant } from './brand.js'
 import type { RegistrationRecord } from './records.js'
 import type { Catalog, World } from './world.js'
@@ -27,6 +28,6 @@ export const isLate = (world: World, catalog: Catalog, input: Input): boolean =>
 }
 
 const olderThanWindow = (registration: RegistrationRecord | undefined, catalog: Catalog, at: Instant): boolean => {
-  const newest = registration?.facts[registration.facts.length - 1]?.at
+  const newest = registration === undefined ? undefined : newestAt(registration.facts)
   return registration !== undefined && newest !== undefined && at < newest - catalog.policy(registration.appId).reorderWindow
 }

@@ -47,9 +47,9 @@ export const canonicalKey = (value: unknown): string => {
 /**
  * Whether two values have the same canonical JSON (`canonicalKey(a) === canonicalKey(b)`),
  * without building it: keys in any order, keys holding `undefined` ignored, `undefined` in an
- * array the same as `null`. `except` names a top-level key left out of the comparison.
+ * array the same as `null`. `except` names top-level keys left out of the comparison.
  */
-export const sameCanonical = (a: unknown, b: unknown, except?: string): boolean => {
+export const sameCanonical = (a: unknown, b: unknown, except: readonly string[] = emptyList): boolean => {
   if (a === b) return true
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return jsonNull(a) && jsonNull(b)
   if (Array.isArray(a)) {
@@ -63,12 +63,12 @@ export const sameCanonical = (a: unknown, b: unknown, except?: string): boolean 
   let fields = 0
   for (const k in x) {
     const v = x[k]
-    if (k === except || v === undefined) continue
+    if (v === undefined || except.includes(k)) continue
     fields++
     const w = y[k]
     if (w === undefined || !sameCanonical(v, w)) return false
   }
-  for (const k in y) if (k !== except && y[k] !== undefined) fields--
+  for (const k in y) if (y[k] !== undefined && !except.includes(k)) fields--
   return fields === 0
 }
 

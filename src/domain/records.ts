@@ -1,8 +1,9 @@
 import type { AppId, DeviceId, DispatchId, Instant, UserId } from './brand.js'
 import type { Capability } from './capability.js'
 import type { ChangelogEntry } from './changelog.js'
-import type { ApnsEnvironment, DeviceFact, SubscriptionState } from './input.js'
+import type { ApnsEnvironment, SubscriptionState } from './input.js'
 import type { PushToken, TokenKey } from './token.js'
+import type { KeptFact } from './repeats.js'
 
 /**
  * The records the registry keeps, as JSON-safe data: what a storage adapter stores and returns
@@ -84,13 +85,14 @@ export interface RegistrationView {
 /**
  * One `(appId, deviceId)`: its facts, in R20 order without duplicates, and their view. The
  * facts are bounded (D14): before `horizon` only the facts that set a last-writer-wins value
- * are kept, and from it on the middle of every run of repeats is dropped (`compaction.ts`).
+ * are kept (`compaction.ts`), and repeats are kept as one fact with the gaps between their
+ * occurrences (`repeats.ts`).
  */
 export interface RegistrationRecord {
   readonly kind: 'registration'
   readonly appId: AppId
   readonly deviceId: DeviceId
-  readonly facts: readonly DeviceFact[]
+  readonly facts: readonly KeptFact[]
   readonly view: RegistrationView
   /** D14: the newest `at` seen minus the reorder window; absent until the first fact. */
   readonly horizon?: Instant

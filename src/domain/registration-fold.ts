@@ -5,6 +5,8 @@ import { ambiguousVerdict } from './dispatch-verdict.js'
 import type { ChangelogEntry } from './changelog.js'
 import type { ApnsEnvironment, DeviceFact, Permission, Report } from './input.js'
 import { isReport } from './input.js'
+import type { KeptFact } from './repeats.js'
+import { occurrencesToFold } from './repeats.js'
 import { erasedUser } from './erased-user.js'
 import { emptyList, exact } from './order.js'
 import type { AppPolicy } from './policy.js'
@@ -98,10 +100,12 @@ export interface Folded {
  * of the tokens it held, give its owner (R7, R10), token and status (R2, R3, R14, R16–R18),
  * capability (R5, R6), opt-ins (R12) and changelog (R9).
  *
+ * Repeats kept as one fact are folded at the occurrences that matter (`occurrencesToFold`).
+ *
  * The view depends only on the evidence about the device's *current* token; the changelog
  * also shows what happened to earlier ones when their records are in the context.
  */
-export const foldRegistration = (facts: readonly DeviceFact[], ctx: FoldContext): Folded => {
+export const foldRegistration = (facts: readonly KeptFact[], ctx: FoldContext): Folded => {
   const s: FoldState = {
     owner: null,
     signedIn: [],
@@ -119,7 +123,7 @@ export const foldRegistration = (facts: readonly DeviceFact[], ctx: FoldContext)
   }
   const events = tokenEvents(facts, ctx)
   let e = 0
-  for (const fact of facts) {
+  for (const fact of occurrencesToFold(facts, events, ctx.now === undefined ? null : ctx.policy.staleness.expireAfter)) {
     for (; e < events.length && (events[e] as TokenEvent).at < fact.at; e++) {
       expireBefore(s, (events[e] as TokenEvent).at, ctx)
       applyTokenEvent(s, events[e] as TokenEvent, ctx)
