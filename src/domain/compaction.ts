@@ -3,7 +3,7 @@ import type { DeviceFact } from './input.js'
 import { isReport } from './input.js'
 import { exact } from './order.js'
 import type { KeptFact } from './repeats.js'
-import { cutAt, joinRepeats, newestAt, occurrences } from './repeats.js'
+import { cutAt, joinRepeats, newestAt, occurredBetween } from './repeats.js'
 
 /**
  * D14: a registration's horizon. History from the horizon on stays exact in any order; before
@@ -16,7 +16,7 @@ export const horizonOf = (facts: readonly KeptFact[], reorderWindow: number, pre
   if (newest === undefined) return previous
   const candidate = (newest - reorderWindow) as Instant
   if (previous !== null && candidate <= previous) return previous
-  const passes = facts.some((fact) => fact.at < candidate && occurrences(fact).some((at) => at < candidate && (previous === null || at >= previous)))
+  const passes = facts.some((fact) => occurredBetween(fact, previous, candidate))
   return passes ? candidate : previous
 }
 

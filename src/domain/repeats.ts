@@ -39,15 +39,35 @@ export const occurrences = (fact: KeptFact): Instant[] => {
 export const lastAt = (fact: KeptFact): Instant => {
   const gaps = fact.gaps
   if (gaps === undefined) return fact.at
-  let t: number = fact.at
-  for (const gap of gaps) t += gap
-  return t as Instant
+  // Asked several times per input of a long history: kept facts never change, so once each
+  // (and the facts built here from others know theirs).
+  let t = latest.get(fact)
+  if (t !== undefined) return t
+  let sum: number = fact.at
+  for (let i = 0; i < gaps.length; i++) sum += gaps[i] as number
+  latest.set(fact, (t = sum as Instant))
+  return t
 }
+
+const latest = new WeakMap<KeptFact, Instant>()
 
 /** The newest `at` among a registration's kept facts (the latest occurrence of the last one). */
 export const newestAt = (facts: readonly KeptFact[]): Instant | undefined => {
   const last = facts[facts.length - 1]
   return last === undefined ? undefined : lastAt(last)
+}
+
+/** Whether `fact` occurred at some time in `[from, to)` (`from` `null`: any time before `to`). */
+export const occurredBetween = (fact: KeptFact, from: Instant | null, to: Instant): boolean => {
+  const gaps = fact.gaps ?? emptyList
+  let t: number = fact.at
+  let i = 0
+  while (t < to) {
+    if (from === null || t >= from) return true
+    if (i === gaps.length) return false
+    t += gaps[i++] as number
+  }
+  return false
 }
 
 /** The fact as it occurred at `at`, one of its occurrences: a plain fact, without `gaps`. */
@@ -69,19 +89,37 @@ const timeFields = ['at', 'gaps'] as const
 const compareOccurrence = (fact: KeptFact, at: Instant, other: DeviceFact): number =>
   at !== other.at ? (at < other.at ? -1 : 1) : compareInputs(occurrenceAt(fact, at), other)
 
-/**
- * `fact`'s content occurring at `times` (sorted, distinct), bounded to {@link occurrencesKept}:
- * the first and the latest. The fact itself when nothing changes.
- */
+/** `fact`'s content occurring at `times` (sorted, distinct), bounded as {@link withGaps} bounds; the fact itself when it is that already. */
 const withTimes = (fact: KeptFact, times: readonly Instant[]): KeptFact => {
-  const kept = times.length > occurrencesKept ? [times[0] as Instant, ...times.slice(times.length - occurrencesKept + 1)] : times
-  const first = kept[0] as Instant
-  if (kept.length === 1) return fact.gaps === undefined && fact.at === first ? fact : occurrenceAt(fact, first)
-  const gaps = new Array<number>(kept.length - 1)
-  for (let i = 1; i < kept.length; i++) gaps[i - 1] = (kept[i] as number) - (kept[i - 1] as number)
-  const { gaps: _, ...plain } = fact
-  return { ...plain, at: first, gaps } as KeptFact
+  const first = times[0] as Instant
+  if (times.length === 1 && fact.gaps === undefined && fact.at === first) return fact
+  const gaps = new Array<number>(times.length - 1)
+  for (let i = 1; i < times.length; i++) gaps[i - 1] = (times[i] as number) - (times[i - 1] as number)
+  return withGaps(fact, first, gaps)
 }
+
+/**
+ * `fact`'s content occurring at `at` and then after each of `gaps`, bounded to
+ * {@link occurrencesKept}, its first and its latest: past it the occurrences after the first go,
+ * oldest first, their gaps joining the first one.
+ */
+const withGaps = (fact: KeptFact, at: Instant, gaps: readonly number[], last?: Instant): KeptFact => {
+  const drop = gaps.length + 1 - occurrencesKept
+  let kept = gaps
+  if (drop > 0) {
+    let first = 0
+    for (let i = 0; i <= drop; i++) first += gaps[i] as number
+    kept = [first].concat(gaps.slice(drop + 1))
+  }
+  const { gaps: _, ...plain } = fact
+  const result = (kept.length === 0 ? { ...plain, at } : { ...plain, at, gaps: kept }) as KeptFact
+  if (last !== undefined && kept.length > 0) latest.set(result, last)
+  return result
+}
+
+/** `first`'s occurrences followed by `then`'s (its repeat, every occurrence later), as one kept fact. */
+const joined = (first: KeptFact, then: KeptFact): KeptFact =>
+  withGaps(first, first.at, (first.gaps ?? emptyList).concat([then.at - lastAt(first)], then.gaps ?? emptyList), lastAt(then))
 
 const replaced = (facts: readonly KeptFact[], index: number, count: number, by: readonly KeptFact[]): readonly KeptFact[] =>
   facts.slice(0, index).concat(by, facts.slice(index + count))
@@ -97,12 +135,17 @@ const replaced = (facts: readonly KeptFact[], index: number, count: number, by: 
 export const withOccurrence = (facts: readonly KeptFact[], fact: DeviceFact): readonly KeptFact[] => {
   const last = facts[facts.length - 1]
   if (last === undefined) return [fact]
-  // Most facts arrive in time order: try the last kept fact first.
+  // Most facts arrive in time order, and most repeat the last one: one more gap.
+  if (sameExceptTimes(last, fact)) {
+    const latest = lastAt(last)
+    if (fact.at > latest) return replaced(facts, facts.length - 1, 1, [joined(last, fact)])
+  }
+  // Otherwise try the last kept fact first.
   const i =
     compareOccurrence(last, last.at, fact) <= 0 ? facts.length - 1 : partitionPoint(facts, (kept) => compareOccurrence(kept, kept.at, fact) <= 0) - 1
   if (i < 0) {
     const next = facts[0] as KeptFact
-    return sameExceptTimes(next, fact) ? replaced(facts, 0, 1, [withTimes(next, [fact.at, ...occurrences(next)])]) : [fact, ...facts]
+    return sameExceptTimes(next, fact) ? replaced(facts, 0, 1, [joined(fact, next)]) : [fact, ...facts]
   }
   const kept = facts[i] as KeptFact
   const times = occurrences(kept)
@@ -115,7 +158,7 @@ export const withOccurrence = (facts: readonly KeptFact[], fact: DeviceFact): re
   if (split === times.length) {
     // After every occurrence of `kept`: it may start the next fact's repeats.
     const next = facts[i + 1]
-    if (next !== undefined && sameExceptTimes(next, fact)) return replaced(facts, i + 1, 1, [withTimes(next, [fact.at, ...occurrences(next)])])
+    if (next !== undefined && sameExceptTimes(next, fact)) return replaced(facts, i + 1, 1, [joined(fact, next)])
     return replaced(facts, i + 1, 0, [fact])
   }
   return replaced(facts, i, 1, [withTimes(kept, times.slice(0, split)), fact, withTimes(kept, times.slice(split))])
@@ -127,10 +170,16 @@ export const withOccurrence = (facts: readonly KeptFact[], fact: DeviceFact): re
  * first uninstall), and the occurrences from the horizon on, still joined (`null`: none).
  */
 export const cutAt = (fact: KeptFact, horizon: Instant): { readonly before: readonly DeviceFact[]; readonly rest: KeptFact | null } => {
-  const times = occurrences(fact)
-  const from = partitionPoint(times, (at) => at < horizon)
-  const before = from <= 1 ? times.slice(0, from) : [times[0] as Instant, times[from - 1] as Instant]
-  return { before: before.map((at) => occurrenceAt(fact, at)), rest: from === times.length ? null : withTimes(fact, times.slice(from)) }
+  if (fact.at >= horizon) return { before: emptyList, rest: fact }
+  const gaps = fact.gaps ?? emptyList
+  // Walk to the latest occurrence before the horizon: occurrence `i`, at `t`.
+  let t: number = fact.at
+  let i = 0
+  while (i < gaps.length && t + (gaps[i] as number) < horizon) t += gaps[i++] as number
+  const first = occurrenceAt(fact, fact.at)
+  const before = t === fact.at ? [first] : [first, occurrenceAt(fact, t as Instant)]
+  if (i === gaps.length) return { before, rest: null }
+  return { before, rest: withGaps(fact, (t + (gaps[i] as number)) as Instant, gaps.slice(i + 1), lastAt(fact)) }
 }
 
 /**
@@ -138,19 +187,19 @@ export const cutAt = (fact: KeptFact, horizon: Instant): { readonly before: read
  * between two repeats. The same array when no neighbours repeat each other.
  */
 export const joinRepeats = (facts: readonly KeptFact[]): readonly KeptFact[] => {
-  let joined: KeptFact[] | null = null
+  let result: KeptFact[] | null = null
   for (let i = 1; i < facts.length; i++) {
     const fact = facts[i] as KeptFact
-    if (joined === null) {
+    if (result === null) {
       if (!sameExceptTimes(facts[i - 1] as KeptFact, fact)) continue
-      joined = facts.slice(0, i)
+      result = facts.slice(0, i)
     }
-    const previous = joined[joined.length - 1] as KeptFact
+    const previous = result[result.length - 1] as KeptFact
     // Neighbours in R20 order: every occurrence of `previous` comes before those of `fact`.
-    if (sameExceptTimes(previous, fact)) joined[joined.length - 1] = withTimes(previous, [...occurrences(previous), ...occurrences(fact)])
-    else joined.push(fact)
+    if (sameExceptTimes(previous, fact)) result[result.length - 1] = joined(previous, fact)
+    else result.push(fact)
   }
-  return joined ?? facts
+  return result ?? facts
 }
 
 /**
@@ -205,11 +254,17 @@ export const occurrencesToFold = (facts: readonly KeptFact[], events: readonly {
       folded.push(fact)
       continue
     }
+    const end = lastAt(fact)
+    const first = partitionPoint(events, (event) => event.at < fact.at)
+    const inside = first < events.length && (events[first] as { readonly at: Instant }).at < end
+    if (!inside && expireAfter === null) {
+      folded.push(occurrenceAt(fact, fact.at), occurrenceAt(fact, end))
+      continue
+    }
     const times = occurrences(fact)
     const last = times.length - 1
     const chosen = new Set<number>([0, last])
-    const end = times[last] as Instant
-    for (let e = partitionPoint(events, (event) => event.at < fact.at); e < events.length; e++) {
+    for (let e = first; e < events.length; e++) {
       const at = (events[e] as { readonly at: Instant }).at
       if (at >= end) break
       const before = partitionPoint(times, (t) => t <= at) - 1

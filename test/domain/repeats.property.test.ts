@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { AppId, DeviceFact, DeviceId, Instant, TokenKey, TokenRecord } from 'push-registry'
+import { compactBefore } from '../../src/domain/compaction.js'
 import { compareInputs } from '../../src/domain/order.js'
 import { resolvePolicy } from '../../src/domain/policy.js'
 import type { FoldContext } from '../../src/domain/registration-fold.js'
@@ -107,6 +108,15 @@ describe('repeats kept as one fact (D14)', () => {
         expect(foldRegistration(kept, ctx)).toEqual(foldRegistration(everyOccurrence(kept), ctx))
       }),
       { numRuns: numRuns * 20 },
+    )
+  })
+
+  it('D14: compacting before the horizon treats joined repeats as the occurrences they stand for', () => {
+    fc.assert(
+      fc.property(fc.array(factArb, { maxLength: 40 }), instantArb, (facts, horizon) => {
+        expect(compactBefore(keptFactsOf(facts), horizon)).toEqual(compactBefore(sortedUnique(facts), horizon))
+      }),
+      { numRuns: numRuns * 5 },
     )
   })
 
