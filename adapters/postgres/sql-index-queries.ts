@@ -54,8 +54,14 @@ export const sqlIndexQueries = (driver: SqlDriver, s: string): IndexQueries => {
     const key = active === undefined ? ['r.app_id', 'r.device_id'] : ['r.app_id', 'r.reported_at', 'r.device_id']
     if (query.after !== undefined) {
       const after = parseRegistrationCursor(query.after, key.length)
-      const values = after.map((v, i) => (i === 0 || i === after.length - 1 ? param(v, 'text') : param(v, 'bigint')))
-      where.push(`(${key.join(', ')}) > (${values.join(', ')})`)
+      // A query of one app compares the rest of the key only (the cursor's app is that app).
+      // Beside `app_id = $1`, PostgreSQL positions the index scan by the equality and checks a
+      // row comparison that starts with `app_id` on every entry from the start of the app's
+      // range: each page read every entry before it again, so a stream cost grew with the
+      // square of its length. Without `app_id` the comparison positions the scan at the cursor.
+      const from = query.appId !== undefined && after[0] === query.appId ? 1 : 0
+      const values = after.map((v, i) => (i < from ? '' : i === 0 || i === after.length - 1 ? param(v, 'text') : param(v, 'bigint')))
+      where.push(`(${key.slice(from).join(', ')}) > (${values.slice(from).join(', ')})`)
     }
     const sql = `SELECT ${registrationSelect(active !== undefined, query.appId !== undefined)}
       FROM ${s}.registrations r
