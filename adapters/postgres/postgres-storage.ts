@@ -144,8 +144,9 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     }
     writes.forEach((write, i) => {
       const spec = tableOf(write.record.kind)
-      const row = { n: i + 1, expected: write.expectedVersion, drop: false, ...spec.rowOf(write.record) }
-      const text = JSON.stringify(row)
+      // The row's JSON with `n`, `expected` and `drop` put in front: cheaper than spreading the
+      // row into a new object first (a row has at least its key, so its text starts with `{"`).
+      const text = `{"n":${i + 1},"expected":${JSON.stringify(write.expectedVersion)},"drop":false,${JSON.stringify(spec.rowOf(write.record)).slice(1)}`
       texts.push(text)
       rowsOf(spec).push(text)
     })

@@ -27,8 +27,12 @@ export const refusalOf = (error: unknown): CommitRefusal | null => {
 // escape is one preceded by an even number of backslashes. Paired surrogates stay as they are.
 const unstorable = /(?:^|[^\\])(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i
 
-/** Whether JSON text holds U+0000 or an unpaired surrogate, which text and jsonb cannot store. */
-export const holdsUnstorable = (json: string): boolean => unstorable.test(json)
+/**
+ * Whether JSON text holds U+0000 or an unpaired surrogate, which text and jsonb cannot store.
+ * Text without any `\u` cannot (the common case, found without running the pattern, which tries
+ * a match at every character).
+ */
+export const holdsUnstorable = (json: string): boolean => json.includes('\\u') && unstorable.test(json)
 
 /**
  * The refusal of writes PostgreSQL cannot store as they are: text and jsonb reject the

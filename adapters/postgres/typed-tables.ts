@@ -38,9 +38,10 @@ type Obj = Record<string, unknown>
 const dataOf = (record: RegistryRecord, fields: readonly string[]): Obj | null => {
   const rest: Obj = {}
   let any = false
-  for (const [k, v] of Object.entries(record)) {
+  const r = record as unknown as Obj
+  for (const k of Object.keys(r)) {
     if (k === 'kind' || fields.includes(k)) continue
-    rest[k] = v
+    rest[k] = r[k]
     any = true
   }
   return any ? rest : null
@@ -66,10 +67,14 @@ const plainTable = (
     keyFields: fields,
     appScoped: keys[0]?.[0] === 'app_id',
     keyOf,
+    // Filled field by field, with no spread (see registration-row.ts): the commit builds one per write.
     rowOf: (record) => {
       const row: Obj = {}
-      keys.forEach(([c, , f]) => (row[c] = (record as unknown as Obj)[f]))
-      return { ...row, ...(extra.derived?.(record) ?? {}), data: dataOf(record, fields) }
+      for (const [c, , f] of keys) row[c] = (record as unknown as Obj)[f]
+      const derived = extra.derived?.(record)
+      if (derived !== undefined) for (const k of Object.keys(derived)) row[k] = derived[k]
+      row['data'] = dataOf(record, fields)
+      return row
     },
     recordOf: (row) => {
       const record: Obj = { kind }
