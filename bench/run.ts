@@ -56,6 +56,13 @@ const count = async (items: AsyncIterable<unknown>): Promise<number> => {
   return n
 }
 
+/** Streams a query page by page to its end, holding nothing: how a sender that works in batches consumes it. */
+const countPages = async (pages: AsyncIterable<readonly unknown[]>): Promise<number> => {
+  let n = 0
+  for await (const page of pages) n += page.length
+  return n
+}
+
 const spread = (values: readonly number[], digits = 0): string =>
   `${num(Math.min(...values), digits)}–${num(Math.max(...values), digits)}`
 
@@ -138,6 +145,7 @@ const benchLargeStore = async (): Promise<void> => {
     { name: `segment foregroundPushEnabledForApp:${ios}`, run: () => count(registry.segment({ kind: 'foregroundPushEnabledForApp', appId: ios })) },
     { name: 'segment backgroundOrForegroundPushEnabled', run: () => count(registry.segment({ kind: 'backgroundOrForegroundPushEnabled' })) },
     { name: `targets ${ios} alert`, run: () => count(registry.targets({ appId: ios, kind: 'alert' })) },
+    { name: `targets ${ios} alert, a page at a time (byPage)`, run: () => countPages(registry.targets({ appId: ios, kind: 'alert' }).byPage()) },
   ]
   const registryTimes: { ms: number[]; count: number }[] = []
   for (const query of queries) {
@@ -156,6 +164,7 @@ const benchLargeStore = async (): Promise<void> => {
   const scans = [
     () => scanForegroundForApp(rows, ios).length,
     () => scanBackgroundOrForeground(rows).length,
+    () => scanAlertTargets(rows, ios).length,
     () => scanAlertTargets(rows, ios).length,
   ]
   const streamed = await heapWhileStreaming(registry.targets({ appId: ios, kind: 'alert' }))

@@ -24,6 +24,7 @@ import type { IngestReport } from './ingest.js'
 import { ingest } from './ingest.js'
 import type { DispatchStats, Eligibility, IdleTarget, Profile, QueryDeps, ReadScope, RegistrationSummary, Target, UserExport } from './queries.js'
 import * as q from './queries.js'
+import type { PagedIterable } from './query-stream.js'
 import { decodeRetention, Retention } from './retention.js'
 import { measureErase, measureIngest, measureQuery, measureRecordSend, measureStream, recordTokenEvents } from './telemetry.js'
 import { guardedStorage } from './store.js'
@@ -89,7 +90,7 @@ export interface Registry {
    * Every known registration, or one app's, with its state at the time of the call, streamed
    * from the store's index (an async iterable: `for await`, or `collect` for small answers).
    */
-  readonly registrations: (appId?: string) => AsyncIterable<RegistrationSummary>
+  readonly registrations: (appId?: string) => PagedIterable<RegistrationSummary>
   /** R21–R24: the users in a segment now, each once, streamed; with `scope`, only its apps' registrations count (R4, I8). */
   readonly segment: (segment: Segment, scope?: ReadScope) => AsyncIterable<UserId>
   /**
@@ -99,7 +100,7 @@ export interface Registry {
    */
   readonly segmentMembers: (segment: Segment, userIds: readonly string[], scope?: ReadScope) => Promise<UserId[]>
   /** R27, I6: where a default (or overridden) send of `kind` to `appId` would go now, streamed. */
-  readonly targets: (query: { readonly appId: string; readonly kind: 'alert' | 'background'; readonly eligibility?: Eligibility }) => AsyncIterable<Target>
+  readonly targets: (query: { readonly appId: string; readonly kind: 'alert' | 'background'; readonly eligibility?: Eligibility }) => PagedIterable<Target>
   /** R25: a user's profile, or `null` if the user is unknown; with `scope`, only its apps' devices and changelog. */
   readonly profile: (userId: string, scope?: ReadScope) => Promise<Profile | null>
   /** R26: exports of the given users (unknown ids are left out); with `scope`, only its apps' tokens. The caller bounds the list. */
@@ -126,7 +127,7 @@ export interface Registry {
    */
   readonly recordSend: (send: SendRecord) => Promise<SendRecordReport>
   /** R14, R19: live tokens of an app last reported before `seenBefore` (ms since the epoch), streamed. */
-  readonly idleTargets: (query: { readonly appId: string; readonly seenBefore: number }) => AsyncIterable<IdleTarget>
+  readonly idleTargets: (query: { readonly appId: string; readonly seenBefore: number }) => PagedIterable<IdleTarget>
   /**
    * The durable change feed: every change of state (token, capability, subscription and
    * opt-in changes, invalidations, quarantines, erasures) in commit order, each with a cursor

@@ -20,6 +20,7 @@ import { reads } from '../domain/world.js'
 import type { Segment } from '../domain/segment.js'
 import type { RegistrationEntry } from '../domain/index-entry.js'
 import type { RegistrationQuery, UserQuery, UserRow } from '../ports/index-queries.js'
+import type { PagedIterable } from './query-stream.js'
 import { mapped, nothing, paged } from './query-stream.js'
 import { linksOf, readAll, registrationLinks } from './user-links.js'
 import type { GuardedStorage } from './store.js'
@@ -157,7 +158,7 @@ const summaryOf = (deps: QueryDeps, entry: RegistrationEntry, now: Instant): Reg
 }
 
 /** Every known registration (of one app), with its state at the time of the call, streamed. */
-export const registrations = (deps: QueryDeps, appId?: AppId): AsyncIterable<RegistrationSummary> => {
+export const registrations = (deps: QueryDeps, appId?: AppId): PagedIterable<RegistrationSummary> => {
   const now = deps.now()
   return paged(
     (after) => deps.storage.queryRegistrations({ ...(appId === undefined ? {} : { appId }), limit: pageSize, ...after_(after) }),
@@ -268,7 +269,7 @@ const targetOf = (entry: RegistrationEntry, live: ActiveToken): Target =>
     : { appId: entry.appId, deviceId: entry.deviceId, token: live.token, capability: live.capability, owners: entry.owners, environment: live.environment }
 
 /** R27, I6: the tokens a send of `kind` to `appId` would address at the time of the call, streamed. */
-export const targets = (deps: QueryDeps, appId: AppId, kind: 'alert' | 'background', eligibility: Eligibility = {}): AsyncIterable<Target> => {
+export const targets = (deps: QueryDeps, appId: AppId, kind: 'alert' | 'background', eligibility: Eligibility = {}): PagedIterable<Target> => {
   const now = deps.now()
   const app = deps.catalog.app(appId)
   if (app === undefined || (kind === 'background' && app.platform === 'web' && eligibility.capabilities === undefined)) {
@@ -524,7 +525,7 @@ export interface IdleTarget extends Target {
  * `seenBefore`: the devices uninstall tracking probes. Subscription state and capability are
  * not considered (R27: a background push needs only an active token).
  */
-export const idleTargets = (deps: QueryDeps, appId: AppId, seenBefore: Instant): AsyncIterable<IdleTarget> => {
+export const idleTargets = (deps: QueryDeps, appId: AppId, seenBefore: Instant): PagedIterable<IdleTarget> => {
   const now = deps.now()
   const query: RegistrationQuery = { appId, active: { reportedSince: liveSince(deps, appId, now), reportedBefore: seenBefore }, limit: pageSize }
   return paged(

@@ -1,4 +1,5 @@
 import type { Attributes, Counter, Histogram, Span, Tracer } from '@opentelemetry/api'
+import type { PagedIterable } from './query-stream.js'
 
 /**
  * OpenTelemetry instrumentation, in one place (docs/observability.md lists what it records).
@@ -160,52 +161,67 @@ export const measureRecordSend = <R extends { readonly counted: boolean; readonl
 export const measureQuery = <A>(query: string, run: () => Promise<A>): Promise<A> =>
   measured((i) => i.queryDuration, `push_registry.query ${query}`, { 'push_registry.query': query }, run)
 
-/** A streamed query: a span from its first read to its end (or to the reader stopping), and its duration. */
-export const measureStream = <A>(query: string, stream: AsyncIterable<A>): AsyncIterable<A> => ({
-  [Symbol.asyncIterator]: () => {
-    const iterator = stream[Symbol.asyncIterator]()
-    const i = instruments()
-    if (i === undefined) return iterator
-    const attributes = { 'push_registry.query': query }
-    let span: Span | undefined
-    let started = 0
-    let rows = 0
-    const end = (error?: unknown): void => {
-      if (span === undefined) return
-      span.setAttribute('push_registry.query.rows', rows)
-      if (error !== undefined) failed(span, error)
-      i.queryDuration.record(elapsedSince(started), error === undefined ? attributes : { ...attributes, 'error.type': errorType(error) })
-      span.end()
-      span = undefined
-    }
-    let done = false
-    return {
-      next: async () => {
-        if (span === undefined && !done) {
-          span = i.tracer.startSpan(`push_registry.query ${query}`, { attributes })
-          started = performance.now()
-        }
-        try {
-          const next = await iterator.next()
-          if (next.done === true) {
-            done = true
-            end()
-          } else rows++
-          return next
-        } catch (error) {
+/**
+ * A streamed query: a span from its first read to its end (or to the reader stopping), and its
+ * duration. Read a page at a time (`byPage`), it is measured the same way, its rows counted.
+ */
+export function measureStream<A>(query: string, stream: PagedIterable<A>): PagedIterable<A>
+export function measureStream<A>(query: string, stream: AsyncIterable<A>): AsyncIterable<A>
+export function measureStream<A>(query: string, stream: AsyncIterable<A> & Partial<PagedIterable<A>>): AsyncIterable<A> {
+  const items: AsyncIterable<A> = { [Symbol.asyncIterator]: () => measuredIteration(query, stream[Symbol.asyncIterator](), () => 1) }
+  const byPage = stream.byPage
+  if (byPage === undefined) return items
+  const pages = (): AsyncIterable<readonly A[]> => {
+    const source = byPage.call(stream)
+    return { [Symbol.asyncIterator]: () => measuredIteration(query, source[Symbol.asyncIterator](), (page) => page.length) }
+  }
+  const measured: PagedIterable<A> = { ...items, byPage: pages }
+  return measured
+}
+
+/** One iteration of a streamed query, measured; `rowsOf` counts what each step gives. */
+const measuredIteration = <T>(query: string, iterator: AsyncIterator<T>, rowsOf: (item: T) => number): AsyncIterator<T> => {
+  const i = instruments()
+  if (i === undefined) return iterator
+  const attributes = { 'push_registry.query': query }
+  let span: Span | undefined
+  let started = 0
+  let rows = 0
+  const end = (error?: unknown): void => {
+    if (span === undefined) return
+    span.setAttribute('push_registry.query.rows', rows)
+    if (error !== undefined) failed(span, error)
+    i.queryDuration.record(elapsedSince(started), error === undefined ? attributes : { ...attributes, 'error.type': errorType(error) })
+    span.end()
+    span = undefined
+  }
+  let done = false
+  return {
+    next: async () => {
+      if (span === undefined && !done) {
+        span = i.tracer.startSpan(`push_registry.query ${query}`, { attributes })
+        started = performance.now()
+      }
+      try {
+        const next = await iterator.next()
+        if (next.done === true) {
           done = true
-          end(error)
-          throw error
-        }
-      },
-      return: async (value?: unknown) => {
+          end()
+        } else rows += rowsOf(next.value)
+        return next
+      } catch (error) {
         done = true
-        end()
-        return (await iterator.return?.(value)) ?? { done: true, value: undefined }
-      },
-    }
-  },
-})
+        end(error)
+        throw error
+      }
+    },
+    return: async (value?: unknown) => {
+      done = true
+      end()
+      return (await iterator.return?.(value)) ?? { done: true, value: undefined }
+    },
+  }
+}
 
 /** A commit's outcome, and the feed entries it wrote once applied. */
 export const recordCommit = (outcome: 'applied' | 'conflict' | 'refused', changes: readonly { readonly change: unknown }[] | undefined): void => {

@@ -70,6 +70,19 @@ describe('send eligibility (R27)', () => {
     expect((await targetTokens(registry, 'ios', 'alert')).sort()).toEqual([A, B].sort())
   })
 
+  it('R27: targets read a page at a time (byPage) are the same targets, in the same order, in pages that are never empty', async () => {
+    const { registry, feed } = setup()
+    const tokens = Array.from({ length: 10_000 }, (_, i) => apns(i.toString(16).padStart(4, '0')))
+    const sessions = tokens.map((token, i) => session({ at: h(1), device: `d${i}`, user: `u${i}`, token, permission: i % 3 === 0 ? 'denied' : 'granted' }))
+    for (let i = 0; i < sessions.length; i += 1000) await feed(...sessions.slice(i, i + 1000))
+    const items = await collect(registry.targets({ appId: 'ios', kind: 'alert' }))
+    const pages = await collect(registry.targets({ appId: 'ios', kind: 'alert' }).byPage())
+    expect(pages.length).toBeGreaterThan(1)
+    expect(pages.every((page) => page.length > 0)).toBe(true)
+    expect(pages.flat()).toEqual(items)
+    expect(items).toHaveLength(tokens.length - Math.ceil(tokens.length / 3))
+  })
+
   it('R27: a background push needs only an active token, whatever the subscription', async () => {
     const { registry, feed } = setup()
     await feed(...population())

@@ -74,4 +74,27 @@ describe('paged query streams (D14)', () => {
     expect(asked).toEqual([0, 1])
     expect(unhandled).toEqual([])
   })
+
+  it('D14: byPage gives the same items a page at a time, skipping pages the map empties, with the same back-pressure', async () => {
+    const { asked, fetch } = store()
+    // Odd pages filtered out entirely, as a query whose page matched nothing.
+    const stream = paged(fetch, (entries) => entries.filter((item) => Math.floor(item / perPage) % 2 === 0))
+    const seen: (readonly number[])[] = []
+    for await (const page of stream.byPage()) {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      expect(Math.max(...asked)).toBeLessThanOrEqual(Math.floor((page[0] as number) / perPage) + 1)
+      seen.push(page)
+    }
+    expect(seen).toEqual([[0, 1, 2], [6, 7, 8], [12, 13, 14]])
+    const items: number[] = []
+    for await (const item of stream) items.push(item)
+    expect(items).toEqual(seen.flat())
+  })
+
+  it('D14: a page reader that stops early asks for nothing more', async () => {
+    const { asked, fetch } = store()
+    for await (const page of paged(fetch, (entries) => entries).byPage()) if (page[0] === 0) break
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(asked).toEqual([0, 1])
+  })
 })

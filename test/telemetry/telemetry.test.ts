@@ -56,6 +56,8 @@ const sumOf = (name: string, attributes: Record<string, unknown>): number =>
     .points.filter((p) => Object.entries(attributes).every(([k, v]) => p.attributes[k] === v))
     .reduce((sum, p) => sum + (typeof p.value === 'number' ? p.value : (p.value as { count: number }).count), 0)
 
+let alertTargets = 0
+
 beforeAll(async () => {
   expect(await telemetryReady).toBe(true)
   metrics.setGlobalMeterProvider(meterProvider)
@@ -81,6 +83,9 @@ beforeAll(async () => {
   // R18: an ambiguous answer outside any dispatch puts the token in quarantine.
   const answer = { type: 'provider_answer', at: '2026-01-01T06:00:00.000Z', appId: 'ios', token: tokens.dana, provider: 'apns', status: 400, reason: 'BadDeviceToken' }
   expect(await (await post('/v1/inputs', answer)).json()).toEqual({ accepted: 1, rejected: [], late: 0 })
+  // The same query read item by item and page by page: both measured, with their rows.
+  for await (const _ of registry.targets({ appId: 'ios', kind: 'alert' })) alertTargets++
+  for await (const page of registry.targets({ appId: 'ios', kind: 'alert' }).byPage()) expect(page.length).toBeGreaterThan(0)
   const erased = await handler.fetch(new Request('http://registry.test/v1/users/kim', { method: 'DELETE', headers: { authorization: `Bearer ${bothKey}` } }))
   expect(erased.status).toBe(200)
   await collect()
@@ -163,6 +168,9 @@ describe('OpenTelemetry spans', () => {
     expect(named('push_registry.ingest')[0]?.attributes).toMatchObject({ 'push_registry.inputs.accepted': 4, 'push_registry.inputs.rejected': 2 })
     expect(named('push_registry.query profile')).toHaveLength(1)
     expect(named('push_registry.query exportSegment')[0]?.attributes).toMatchObject({ 'push_registry.query': 'exportSegment', 'push_registry.query.rows': 4 })
+    expect(alertTargets).toBeGreaterThan(0)
+    // The dispatcher's own targets query first, then the two above.
+    expect(named('push_registry.query targets').map((s) => s.attributes['push_registry.query.rows']).slice(-2)).toEqual([alertTargets, alertTargets])
     expect(named('push_registry.dispatch')[0]?.attributes).toMatchObject({ 'push_registry.app': 'ios', 'push_registry.provider': 'apns', 'push_registry.dispatch.kind': 'alert', 'push_registry.dispatch.targeted': 3 })
   })
 
