@@ -63,22 +63,19 @@ export const audienceTargets = (
 ): AsyncIterable<Target> => {
   const members = membersOf(registry, audience)
   const all = registry.targets({ appId, kind, ...(eligibility === undefined ? {} : { eligibility }) })
-  return filteredInPages(all, async (page) => {
+  return filteredInPages(all.byPage(), async (page) => {
     const owners = [...new Set(page.flatMap((target) => target.owners))]
     const inAudience = await members(owners)
     return page.filter((target) => target.owners.some((owner) => inAudience.has(owner)))
   })
 }
 
-/** A stream's items, `keep` deciding a page of `pageOfTargets` at a time, with the source's back-pressure. */
-async function* filteredInPages<T>(items: AsyncIterable<T>, keep: (page: readonly T[]) => Promise<readonly T[]>): AsyncIterable<T> {
-  let page: T[] = []
-  for await (const item of items) {
-    page.push(item)
-    if (page.length < pageOfTargets) continue
-    const kept = await keep(page)
-    page = []
-    yield* kept
+/**
+ * The items of a stream of pages, `keep` deciding `pageOfTargets` of them at a time, with the
+ * source's back-pressure (a store page is split, never joined to the next).
+ */
+async function* filteredInPages<T>(pages: AsyncIterable<readonly T[]>, keep: (page: readonly T[]) => Promise<readonly T[]>): AsyncIterable<T> {
+  for await (const page of pages) {
+    for (let i = 0; i < page.length; i += pageOfTargets) yield* await keep(page.slice(i, i + pageOfTargets))
   }
-  if (page.length > 0) yield* await keep(page)
 }
