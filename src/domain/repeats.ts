@@ -136,10 +136,7 @@ export const withOccurrence = (facts: readonly KeptFact[], fact: DeviceFact): re
   const last = facts[facts.length - 1]
   if (last === undefined) return [fact]
   // Most facts arrive in time order, and most repeat the last one: one more gap.
-  if (sameExceptTimes(last, fact)) {
-    const latest = lastAt(last)
-    if (fact.at > latest) return replaced(facts, facts.length - 1, 1, [joined(last, fact)])
-  }
+  if (sameExceptTimes(last, fact) && fact.at > lastAt(last)) return replaced(facts, facts.length - 1, 1, [joined(last, fact)])
   // Otherwise try the last kept fact first.
   const i =
     compareOccurrence(last, last.at, fact) <= 0 ? facts.length - 1 : partitionPoint(facts, (kept) => compareOccurrence(kept, kept.at, fact) <= 0) - 1
