@@ -9,7 +9,7 @@ import { isLate } from '../domain/late.js'
 import type { Input } from '../domain/input.js'
 import type { RecordKey } from '../domain/records.js'
 import type { Catalog } from '../domain/world.js'
-import type { CommitRefusal } from '../ports/storage.js'
+import type { CommitOptions, CommitRefusal, RecordWrite } from '../ports/storage.js'
 import { draftsOf } from './change-feed.js'
 import { ContentionError } from './errors.js'
 import type { PendingEvent } from './events.js'
@@ -17,6 +17,8 @@ import { eventsOf } from './events.js'
 import type { GuardedStorage } from './store.js'
 import { WorkingSet } from './store.js'
 import { cachedUnitLimit } from './record-cache.js'
+import type { RecordSource } from './pending-writes.js'
+import { PendingWrites } from './pending-writes.js'
 
 /** One rejected input: its index in the batch and every issue found (S3, I11). */
 export interface Rejection {
@@ -106,8 +108,26 @@ export const ingest = async (deps: IngestDeps, payload: unknown): Promise<Ingest
   }
   const refusedByStore: Rejection[] = []
   let late = 0
+  // The next unit's first attempt, decided while this one's commit ran (see `pipelined`).
+  let ahead: Decided | undefined
   for (let start = 0; start < accepted.length; start += unitSize) {
-    const applied = await applyUnit(deps, accepted.slice(start, start + unitSize), pathOf)
+    const unit = accepted.slice(start, start + unitSize)
+    const next = accepted.slice(start + unitSize, start + 2 * unitSize)
+    let first: Attempt | undefined
+    if (ahead !== undefined || pipelined(deps, unit, next)) {
+      const decided = ahead ?? (await decideUnit(deps, inputsOf(unit), true))
+      ahead = undefined
+      const committing = commitDecided(deps, decided)
+      if (pipelined(deps, unit, next)) {
+        // Awaited below; a rejection meanwhile must not count as unhandled.
+        committing.catch(() => undefined)
+        // A failed read here is the next unit's to meet again, on its own attempt.
+        ahead = await decideUnit(deps, inputsOf(next), true, pendingOf(decided)).catch(() => undefined)
+      }
+      first = await committing
+      if (first.outcome !== 'applied') ahead = undefined
+    }
+    const applied = await applyUnit(deps, unit, pathOf, first)
     if (applied.refused.length > 0) deps.emit(applied.refused.map((r) => ({ name: 'input.rejected', payload: r })))
     refusedByStore.push(...applied.refused)
     late += applied.late
@@ -138,10 +158,10 @@ interface Applied {
   readonly late: number
 }
 
-const applyUnit = async (deps: IngestDeps, unit: readonly Placed[], pathOf: PathOf): Promise<Applied> => {
+const applyUnit = async (deps: IngestDeps, unit: readonly Placed[], pathOf: PathOf, first?: Attempt): Promise<Applied> => {
   const budget = unit.length > 1 ? Math.min(3, deps.maxAttempts) : deps.maxAttempts
   for (let attempt = 1; attempt <= budget; attempt++) {
-    const { outcome, late } = await tryUnit(deps, unit.map((placed) => placed.input), attempt === 1)
+    const { outcome, late } = attempt === 1 && first !== undefined ? first : await tryUnit(deps, inputsOf(unit), attempt === 1)
     if (outcome === 'applied') return { refused: [], late }
     if (outcome !== 'conflict') {
       const [only] = unit
@@ -166,6 +186,41 @@ const refusal = (index: number, refused: CommitRefusal, pathOf: PathOf): Rejecti
   issues: [{ path: pathOf(index), rule: 'S3', message: `the storage refuses what this input writes: ${refused.reason}` }],
 })
 
+const inputsOf = (unit: readonly Placed[]): Input[] => unit.map((placed) => placed.input)
+
+/** One attempt at a unit: what it did, and how many of its inputs were late (D14). */
+interface Attempt {
+  readonly outcome: 'applied' | 'conflict' | CommitRefusal
+  readonly late: number
+}
+
+/**
+ * Whether `unit`'s commit runs while `next` is decided: in a batch (both units over
+ * `cachedUnitLimit`, which the record cache leaves alone) on a store that checks what a commit
+ * read (`checksReads`). The store works on the commit while the registry reads and decides
+ * the next unit (one statement each on PostgreSQL, where the two ran one after the other), so
+ * a batch costs about the larger of the two instead of their sum. The next unit takes what the
+ * commit writes from the commit itself (`PendingWrites`), never from the store, and its own
+ * commit checks those records (`reads`): it is sent only once this one applied, and decided
+ * again from the store if this one did not.
+ */
+const pipelined = (deps: IngestDeps, unit: readonly Placed[], next: readonly Placed[]): boolean =>
+  unit.length > cachedUnitLimit && next.length > cachedUnitLimit && deps.storage.capabilities.checksReads === true
+
+/** A unit decided, and what its commit sends (`commit` absent: it changes nothing and checks nothing). */
+interface Decided {
+  readonly late: number
+  readonly commit?: {
+    readonly writes: readonly RecordWrite[]
+    readonly options: CommitOptions | undefined
+    readonly events: readonly PendingEvent[]
+    readonly ofBatch: boolean
+  }
+}
+
+/** What a decided unit's commit will have written once it applies. */
+const pendingOf = (decided: Decided): PendingWrites => new PendingWrites(decided.commit?.writes ?? [], decided.commit?.options?.deletes ?? [])
+
 /**
  * One attempt: read, decide, commit. `conflict` when another writer got there first; the
  * store's refusal when it will not hold these writes. `late`: the inputs older than their
@@ -175,14 +230,18 @@ const refusal = (index: number, refused: CommitRefusal, pathOf: PathOf): Rejecti
  * the commit checks those records are still at the versions cached (`reads`), so a record
  * another instance changed since makes it conflict. Retries read everything afresh.
  */
-const tryUnit = async (
-  deps: IngestDeps,
-  inputs: readonly Input[],
-  fromCache: boolean,
-): Promise<{ readonly outcome: 'applied' | 'conflict' | CommitRefusal; readonly late: number }> => {
+const tryUnit = async (deps: IngestDeps, inputs: readonly Input[], fromCache: boolean): Promise<Attempt> =>
+  commitDecided(deps, await decideUnit(deps, inputs, fromCache))
+
+/**
+ * Reads what a unit needs and decides it. `pending`: the writes of the previous unit's commit,
+ * under way, which the unit takes in place of the store's answer (a batch's next unit, see
+ * `pipelined`).
+ */
+const decideUnit = async (deps: IngestDeps, inputs: readonly Input[], fromCache: boolean, pending?: RecordSource): Promise<Decided> => {
   // A batch's unit neither looks in the cache nor fills it (see `cachedUnitLimit`).
   const ofBatch = inputs.length > cachedUnitLimit
-  const ws = new WorkingSet(ofBatch ? undefined : deps.storage.cache, fromCache)
+  const ws = pending !== undefined ? new WorkingSet(pending, true) : new WorkingSet(ofBatch ? undefined : deps.storage.cache, fromCache)
   // Most inputs need only the records they name: read those for the whole unit at once, in a
   // few rounds (what an input reads next can depend on what it read: a user's links are read
   // a level at a time, down to where a new link goes). A round asks again only the inputs that
@@ -190,18 +249,18 @@ const tryUnit = async (
   // applied, so this only batches the reads).
   // Records the cache holds are taken first, and the inputs asked again, before the rest is
   // read: what they say can make the rest unnecessary (a known device names no user records).
-  let pending: readonly Input[] = inputs
-  for (let round = 0; round < 3 && pending.length > 0; ) {
+  let asking: readonly Input[] = inputs
+  for (let round = 0; round < 3 && asking.length > 0; ) {
     const wanted: RecordKey[] = []
     const next: Input[] = []
-    for (const input of pending) {
+    for (const input of asking) {
       const keys = needs(ws, input, deps.catalog)
       if (keys.some((key) => !ws.isLoaded(key))) {
         next.push(input)
         for (const key of keys) wanted.push(key)
       }
     }
-    pending = next
+    asking = next
     if (next.length === 0) break
     if (ws.takeCached(wanted)) continue
     await ws.load(deps.storage, wanted)
@@ -231,7 +290,7 @@ const tryUnit = async (
   // a commit of its reads alone checks they were current (an erasure elsewhere may have made
   // a duplicate input new again).
   const reads = ws.reads()
-  if (writes.length === 0 && reads.length === 0) return { outcome: 'applied', late }
+  if (writes.length === 0 && reads.length === 0) return { late }
   // The changes go into the feed in the same commit as the records (durable, at least once,
   // seen by every instance); listeners of this registry get the same events once it applied.
   const events = eventsOf((record) => ws.original(record), ws.changed())
@@ -239,9 +298,16 @@ const tryUnit = async (
     ...(events.length === 0 ? {} : { changes: draftsOf(events, deps.now()) }),
     ...(reads.length === 0 ? {} : { reads }),
   }
-  const outcome = await deps.storage.commit(writes, Object.keys(options).length === 0 ? undefined : options, ofBatch)
+  return { late, commit: { writes, options: Object.keys(options).length === 0 ? undefined : options, events, ofBatch } }
+}
+
+/** Commits a decided unit; once it applied, tells the registry's listeners (`committed`). */
+const commitDecided = async (deps: IngestDeps, decided: Decided): Promise<Attempt> => {
+  const { late, commit } = decided
+  if (commit === undefined) return { outcome: 'applied', late }
+  const outcome = await deps.storage.commit(commit.writes, commit.options, commit.ofBatch)
   if (!outcome.ok) return { outcome: 'refused' in outcome ? outcome.refused : 'conflict', late }
-  deps.committed(events)
+  deps.committed(commit.events)
   return { outcome: 'applied', late }
 }
 

@@ -25,6 +25,7 @@ import { dailyIncrementsOf } from '../domain/token-health.js'
 import type { DailyCountQuery, RecentDispatchQuery, RegistrationCountQuery } from '../ports/health-queries.js'
 import { recordCommit } from './telemetry.js'
 import type { RecordCache } from './record-cache.js'
+import type { RecordSource } from './pending-writes.js'
 
 /**
  * The one place that calls the storage port: every throw or broken answer becomes a
@@ -131,14 +132,15 @@ export type GuardedStorage = ReturnType<typeof guardedStorage>
  */
 export class WorkingSet implements World {
   /**
-   * @param cache Where loads look first (records this registry read or committed recently),
-   *   and what they tell of what they read; a record taken from it is checked by the commit
-   *   (`reads`). Only on a store with `checksReads`.
+   * @param cache Where loads look first (records this registry read or committed recently, or
+   *   what the commit of a batch's previous unit writes: `PendingWrites`), and what they tell of
+   *   what they read; a record taken from it is checked by the commit (`reads`). Only on a store
+   *   with `checksReads`.
    * @param remember Whether loads tell the cache what they read without looking in it first
    *   (a retry after a conflict reads everything afresh).
    */
   constructor(
-    private readonly cache?: RecordCache,
+    private readonly cache?: RecordSource,
     private readonly lookInCache = true,
   ) {}
 
