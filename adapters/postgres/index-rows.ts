@@ -3,18 +3,17 @@ import type {
   Capability,
   DeviceId,
   IndexEntry,
-  Instant,
-  PushToken,
   RecordDelete,
   RecordWrite,
   RegistrationEntry,
   SubscriptionState,
-  TokenKey,
   TokenState,
   UserEntry,
   UserId,
 } from 'push-registry'
 import { indexEntryOf } from 'push-registry'
+import type { RegistrationRowValues } from './registration-row.js'
+import { tokenStateOf } from './registration-row.js'
 
 /**
  * Registration and user index entries as rows, both ways: the entry a query row of
@@ -134,57 +133,35 @@ export const registrationSelect = (activeOnly: boolean, oneApp: boolean): string
     .map((c) => (c === 'owners' ? 'array_to_json(r.owners)::text AS owners' : `r.${c}`))
     .join(', ')
 
-/** A row of {@link registrationSelect} as node-postgres or PGlite return it: bigints may come back as strings. */
-export interface ReadRow {
-  /** Absent from queries of one app. */
-  readonly app_id?: string
-  readonly device_id: string
-  readonly owner: string | null
-  /** JSON text of the owners array; `null` when it is `[owner]`, or `[]` when there is no owner. */
-  readonly owners: string | null
-  /** Absent from queries of active tokens only. */
-  readonly status?: TokenState['status']
-  readonly token: string | null
-  readonly token_key: string | null
-  readonly web_push_p256dh: string | null
-  readonly web_push_auth: string | null
-  readonly capability: string | null
-  readonly environment: string | null
-  readonly reported_at: unknown
-  readonly suspect_since?: unknown
-  readonly ended_reason?: string | null
-  readonly ended_at?: unknown
-}
-
-const instantOf = (value: unknown): Instant => Number(value) as Instant
+/**
+ * A row of {@link registrationSelect} as node-postgres or PGlite return it: the columns of
+ * `registrations` a query reads, as a read of the row has them (bigints may come back as
+ * strings), but `owners` as JSON text. `app_id` is absent from queries of one app, and `status`
+ * and the other states' columns from queries of active tokens only.
+ */
+export type ReadRow = Pick<RegistrationRowValues, 'device_id' | 'owner' | 'token' | 'token_key' | 'web_push_p256dh' | 'web_push_auth' | 'capability' | 'environment' | 'reported_at'> &
+  Partial<Pick<RegistrationRowValues, 'app_id' | 'status' | 'suspect_since' | 'ended_reason' | 'ended_at'>> & {
+    /** JSON text of the owners array; `null` when it is `[owner]`, or `[]` when there is no owner. */
+    readonly owners: string | null
+  }
 
 const noOwners: readonly UserId[] = []
 
 /**
  * The entry a row of `registrations` gives back, deep-equal to the record's; `appId`
- * is the row's, or the one app the query asked for.
+ * is the row's, or the one app the query asked for. One object literal (a query maps every row
+ * of its pages through it).
  */
 export const registrationEntryOf = (row: ReadRow, appId?: string): RegistrationEntry => {
-  const owners = row.owners === null ? (row.owner === null ? noOwners : [row.owner as UserId]) : row.owners === '[]' ? noOwners : (JSON.parse(row.owners) as UserId[])
-  const base = { kind: 'registration' as const, appId: (row.app_id ?? appId) as AppId, deviceId: row.device_id as DeviceId, owner: row.owner as UserId | null, owners }
-  const status = row.status ?? 'active'
-  if (status === 'none' || row.token === null) return { ...base, token: { status: 'none' } }
-  const token: PushToken = row.web_push_p256dh === null ? row.token : { endpoint: row.token, keys: { p256dh: row.web_push_p256dh, auth: row.web_push_auth ?? '' } }
-  const key = (row.token_key ?? row.token) as TokenKey
-  const reportedAt = instantOf(row.reported_at)
-  switch (status) {
-    case 'active':
-      return {
-        ...base,
-        token:
-          row.environment === null
-            ? { status: 'active', token, key, capability: row.capability as Capability, reportedAt }
-            : { status: 'active', token, key, capability: row.capability as Capability, reportedAt, environment: row.environment as 'sandbox' | 'production' },
-      }
-    case 'suspect':
-      return { ...base, token: { status: 'suspect', token, key, reportedAt, since: instantOf(row.suspect_since) } }
-    case 'ended':
-      return { ...base, token: { status: 'ended', token, key, reason: row.ended_reason as 'dead', endedAt: instantOf(row.ended_at), reportedAt } }
+  const owner = row.owner as UserId | null
+  const owners = row.owners === null ? (owner === null ? noOwners : [owner]) : row.owners === '[]' ? noOwners : (JSON.parse(row.owners) as UserId[])
+  return {
+    kind: 'registration',
+    appId: (row.app_id ?? appId) as AppId,
+    deviceId: row.device_id as DeviceId,
+    owner,
+    owners,
+    token: tokenStateOf(row, row.status === undefined ? 'active' : row.status),
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AppId, DeviceId, PushToken, RegistrationRecord } from 'push-registry'
+import type { AppId, Capability, DeviceId, Instant, PushToken, RegistrationRecord, TokenKey, TokenState } from 'push-registry'
 
 /**
  * A registration record as a row of `registrations` (migration 008), both ways.
@@ -134,21 +134,30 @@ const tokenColumnsOf = (state: Json): TokenColumns | null => {
 
 const num = (v: unknown): number => Number(v)
 
-/** The token state a row's columns hold (the inverse of {@link tokenColumnsOf}). */
-const tokenStateOf = (row: RegistrationRowValues): Obj => {
-  if (row.status === 'none' || row.token === null) return { status: 'none' }
+/** The columns of a token state, as a read gives them back ({@link TokenColumns} without `status`, which a query may leave out). */
+export type TokenStateColumns = Omit<TokenColumns, 'status' | 'suspect_since' | 'ended_reason' | 'ended_at'> &
+  Partial<Pick<TokenColumns, 'suspect_since' | 'ended_reason' | 'ended_at'>>
+
+/**
+ * The token state a row's columns hold (the inverse of {@link tokenColumnsOf}), `status` being
+ * the row's (a query of active tokens leaves that column out: it passes `'active'`). Shared by
+ * the record a read gives back and the index entry a query gives back; one object literal per
+ * state, no spreads, since a query maps every row of its pages through it.
+ */
+export const tokenStateOf = (row: TokenStateColumns, status: string | null): TokenState => {
+  if (status === 'none' || row.token === null) return { status: 'none' }
   const token: PushToken = row.web_push_p256dh === null ? row.token : { endpoint: row.token, keys: { p256dh: row.web_push_p256dh, auth: row.web_push_auth ?? '' } }
-  const key = row.token_key ?? row.token
-  const reportedAt = num(row.reported_at)
-  switch (row.status) {
+  const key = (row.token_key ?? row.token) as TokenKey
+  const reportedAt = num(row.reported_at) as Instant
+  switch (status) {
     case 'active':
       return row.environment === null
-        ? { status: 'active', token, key, capability: row.capability, reportedAt }
-        : { status: 'active', token, key, capability: row.capability, reportedAt, environment: row.environment }
+        ? { status: 'active', token, key, capability: row.capability as Capability, reportedAt }
+        : { status: 'active', token, key, capability: row.capability as Capability, reportedAt, environment: row.environment as 'sandbox' | 'production' }
     case 'suspect':
-      return { status: 'suspect', token, key, reportedAt, since: num(row.suspect_since) }
+      return { status: 'suspect', token, key, reportedAt, since: num(row.suspect_since) as Instant }
     default:
-      return { status: 'ended', token, key, reason: row.ended_reason, endedAt: num(row.ended_at), reportedAt }
+      return { status: 'ended', token, key, reason: row.ended_reason as 'dead', endedAt: num(row.ended_at) as Instant, reportedAt }
   }
 }
 
@@ -233,7 +242,7 @@ export const registrationOf = (row: RegistrationRowValues): RegistrationRecord =
   const { facts, view, ...others } = data as Obj & { facts: Obj[]; view: Obj }
   const appId = row.app_id as AppId
   const deviceId = row.device_id as DeviceId
-  const token = tokenStateOf(row)
+  const token = tokenStateOf(row, row.status)
   const current = (token as { token?: PushToken }).token
   return {
     kind: 'registration',
