@@ -31,14 +31,17 @@ const units = [
 ]
 
 /**
- * A memory store whose commits take effect a little after they are sent, as a server's do: the
- * next unit's reads, sent meanwhile, find the store as it was before. `between` runs after the
- * first commit applied and before it answers (another writer).
+ * A memory store that passes for a server: it says it is shared across processes (the
+ * registry decides a batch's next unit during a commit only on such a store), and its commits
+ * take effect a little after they are sent, so the next unit's reads, sent meanwhile, find the
+ * store as it was before. `between` runs after the first commit applied and before it answers
+ * (another writer).
  */
 const slowCommits = (inner: StoragePort, between?: () => Promise<void>) => {
   const calls = { commits: 0, conflicts: 0 }
   const store: StoragePort = {
     ...inner,
+    capabilities: { ...inner.capabilities, sharedAcrossProcesses: true },
     commit: async (writes, options) => {
       calls.commits++
       await new Promise((resolve) => setTimeout(resolve, 2))
