@@ -31,7 +31,7 @@ import { cursorJson } from './cursor-json.js'
 import { migrate as runMigrations } from './migrate.js'
 import { driverWithoutRowValues } from './postgres-error.js'
 import { holdsUnstorable, refusalOf, unstorableWrites } from './refusals.js'
-import { checkRow, commitStatement, deleteRow, readStatement, rowJson, scanStatement, writeRow } from './typed-statements.js'
+import { commitStatement, readStatement, rowJson, scanStatement } from './typed-statements.js'
 import type { TableSpec } from './typed-tables.js'
 import { digestKeyed, tableOf, tables } from './typed-tables.js'
 import { defaultSchema, quotedSchema } from './schema-name.js'
@@ -144,7 +144,9 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     }
     writes.forEach((write, i) => {
       const spec = tableOf(write.record.kind)
-      const text = writeRow(i + 1, write.expectedVersion, spec, spec.rowOf(write.record))
+      // The row's JSON with `n`, `expected` and `drop` put in front: cheaper than spreading the
+      // row into a new object first (a row has at least its key, so its text starts with `{"`).
+      const text = `{"n":${i + 1},"expected":${JSON.stringify(write.expectedVersion)},"drop":false,${JSON.stringify(spec.rowOf(write.record)).slice(1)}`
       texts.push(text)
       rowsOf(spec).push(text)
     })
@@ -152,15 +154,18 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     if (unstorable !== null) return { ok: false, refused: unstorable }
     deletes.forEach((d, i) => {
       const spec = tableOf(d.key.kind)
-      rowsOf(spec).push(deleteRow(writes.length + i + 1, d.expectedVersion, spec.keyOf(d.key)))
+      const row: Record<string, unknown> = { n: writes.length + i + 1, expected: d.expectedVersion, drop: true }
+      spec.keyOf(d.key).forEach((value, k) => (row[(spec.keys[k] as readonly [string, string])[0]] = value))
+      rowsOf(spec).push(JSON.stringify(row))
     })
     const checked = new Map<TableSpec, string[]>()
     checks.forEach((c, i) => {
       const spec = tableOf(c.key.kind)
-      const text = checkRow(writes.length + deletes.length + i + 1, c.expectedVersion, spec.keyOf(c.key))
+      const row: Record<string, unknown> = { n: writes.length + deletes.length + i + 1, expected: c.expectedVersion }
+      spec.keyOf(c.key).forEach((value, k) => (row[(spec.keys[k] as readonly [string, string])[0]] = value))
       const list = checked.get(spec)
-      if (list === undefined) checked.set(spec, [text])
-      else list.push(text)
+      if (list === undefined) checked.set(spec, [JSON.stringify(row)])
+      else list.push(JSON.stringify(row))
     })
     // I2 within the commit: a decision taken from records some of which moved on since (read
     // at different times, or cached) may do it, and is a conflict; one from current records
