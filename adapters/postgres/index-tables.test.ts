@@ -223,7 +223,7 @@ const planNodes = (plan: Record<string, unknown>): string[] => [
 ]
 
 describe.each(databases)('index tables on %s: the plans', (where) => {
-  it('R27: the targets statement reads the partial index registrations_active, never a sequential scan, and a later page starts at its cursor', async () => {
+  it('R27: the targets statement reads the partial index registrations_active, never a sequential scan, and a later page (of it, or of a scan of one app) starts at its cursor', async () => {
     const shared = await sharedDriver(where)
     const schema = freshSchema()
     const { wrapped, last } = recording(shared)
@@ -288,8 +288,9 @@ describe.each(databases)('index tables on %s: the plans', (where) => {
       // A page deep into the stream starts at its cursor: it reads about as many buffers as the
       // first page, not every index entry before the cursor again (which made a stream's cost
       // grow with the square of its length).
-      const buffersOf = async (query: RegistrationQuery): Promise<number> => {
-        await store.queryRegistrations!(query)
+      const buffersOf = async (query: RegistrationQuery): Promise<number> => buffersOfLast(() => store.queryRegistrations!(query))
+      const buffersOfLast = async (run: () => Promise<unknown>): Promise<number> => {
+        await run()
         const { sql, params } = last
         const { rows } = await shared.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params)
         const raw = rows[0]?.['QUERY PLAN']
@@ -303,6 +304,12 @@ describe.each(databases)('index tables on %s: the plans', (where) => {
         const later = await buffersOf({ ...query, limit: 8, after: deep.next as string })
         expect(later, JSON.stringify(query)).toBeLessThanOrEqual(first + 3)
       }
+      // The same for a scan of one app's records.
+      const deepScan = await store.scan({ kind: 'registration', appId: 'ios' as AppId, limit: 3000 })
+      expect(deepScan.next).not.toBeNull()
+      const firstScan = await buffersOfLast(() => store.scan({ kind: 'registration', appId: 'ios' as AppId, limit: 8 }))
+      const laterScan = await buffersOfLast(() => store.scan({ kind: 'registration', appId: 'ios' as AppId, limit: 8, cursor: deepScan.next as string }))
+      expect(laterScan, 'scan of one app').toBeLessThanOrEqual(firstScan + 3)
     } finally {
       await store.close()
       await shared.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)

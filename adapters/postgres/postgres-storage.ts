@@ -224,10 +224,12 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     const after = parseCursor(request.cursor, spec)
     const limit = Math.max(0, Math.floor(request.limit))
     const byApp = request.appId !== undefined && spec.appScoped
+    // A page of one app after a cursor of that app compares the rest of the key (scanStatement).
+    const from = byApp && after !== undefined && after[0] === request.appId ? 1 : 0
     // One row more than asked tells whether another page follows, so the last page says so.
-    const { rows } = await driver.query<{ cursor: string[]; row: Record<string, unknown> }>(scanStatement(s, spec, byApp, after), [
+    const { rows } = await driver.query<{ cursor: string[]; row: Record<string, unknown> }>(scanStatement(s, spec, byApp, after, from), [
       ...(byApp ? [request.appId] : []),
-      ...(after ?? []),
+      ...(after ?? []).slice(from),
       limit + 1,
     ])
     const page = rows.slice(0, limit)

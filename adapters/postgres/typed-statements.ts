@@ -189,15 +189,21 @@ export const commitStatement = (s: string, writes: readonly TableWrites[], reads
 /**
  * A page of one table in primary-key order (keyset): every row of the kind, or one app's,
  * after the cursor (the last row's key, `cursor` in the answer), `limit` rows at most.
+ * `from` key columns are left out of the cursor comparison (and of the parameters): 1 for a
+ * page of one app after a cursor of that app. Beside `app_id = $1`, PostgreSQL does not
+ * position the index scan by a row comparison that starts with `app_id`, so each page would
+ * read every row of the app before its cursor again.
  */
-export const scanStatement = (s: string, spec: TableSpec, byApp: boolean, after: readonly string[] | undefined) => {
+export const scanStatement = (s: string, spec: TableSpec, byApp: boolean, after: readonly string[] | undefined, from = 0) => {
   const p = params()
   const where: string[] = []
   if (byApp) where.push(`r.app_id = ${p.param(null, 'text')}`)
   const order = orderColumns(spec, 'r')
   if (after !== undefined) {
-    const values = spec.keys.map(([c, type]) => (digestKeyed(spec) && c === 'key' ? `decode(${p.param(null, 'text')}, 'hex')` : p.param(null, type)))
-    where.push(`(${order.join(', ')}) > (${values.join(', ')})`)
+    const values = spec.keys
+      .slice(from)
+      .map(([c, type]) => (digestKeyed(spec) && c === 'key' ? `decode(${p.param(null, 'text')}, 'hex')` : p.param(null, type)))
+    where.push(`(${order.slice(from).join(', ')}) > (${values.join(', ')})`)
   }
   const cursor = `json_build_array(${spec.keys.map(([c]) => (digestKeyed(spec) && c === 'key' ? `encode(r.key_digest, 'hex')` : `r.${c}::text`)).join(', ')})`
   return `SELECT ${cursor} AS cursor, ${rowJson(spec, 'r')} AS row FROM ${s}.${spec.table} r
