@@ -278,7 +278,7 @@ const batchedOnPglite = async (settings: PostgresBenchSettings, onDisk: boolean)
   const db = dir === undefined ? new PGlite() : new PGlite(dir)
   const meter = newMeter()
   try {
-    const store = await createPostgresStorage({ driver: countingDriver(pgliteDriver(db), meter) })
+    const store = await createPostgresStorage({ driver: countingDriver(pgliteDriver(db), meter), sharedAcrossProcesses: false })
     const registry = createRegistry({ apps: benchApps, storage: timedStore(store, meter), clock: fixedClock(queryNow) })
     const measured = await batchedInto(settings, registry, meter)
     await registry.close()
