@@ -40,16 +40,14 @@ export const horizonOf = (facts: readonly KeptFact[], reorderWindow: number, pre
  */
 export const compactBefore = (kept: readonly KeptFact[], horizon: Instant | null): readonly KeptFact[] => {
   if (horizon === null) return kept
-  if (!kept.some((fact) => fact.at < horizon && fact.gaps !== undefined)) return joinRepeats(compactPlain(kept, horizon))
-  const facts: KeptFact[] = []
-  for (const fact of kept) {
-    if (fact.gaps === undefined || fact.at >= horizon) facts.push(fact)
-    else {
-      const { before, rest } = cutAt(fact, horizon)
-      facts.push(...before)
-      if (rest !== null) facts.push(rest)
-    }
-  }
+  const straddles = (fact: KeptFact): boolean => fact.gaps !== undefined && fact.at < horizon
+  const facts = kept.some(straddles)
+    ? kept.flatMap((fact): readonly KeptFact[] => {
+        if (!straddles(fact)) return [fact]
+        const { before, rest } = cutAt(fact, horizon)
+        return rest === null ? before : [...before, rest]
+      })
+    : kept
   return joinRepeats(compactPlain(facts, horizon))
 }
 

@@ -36,7 +36,7 @@ export const occurrences = (fact: KeptFact): Instant[] => {
 }
 
 /** The time of a kept fact's latest occurrence. */
-export const lastAt = (fact: KeptFact): Instant => {
+const lastAt = (fact: KeptFact): Instant => {
   const gaps = fact.gaps
   if (gaps === undefined) return fact.at
   // Asked several times per input of a long history: kept facts never change, so once each
@@ -71,7 +71,7 @@ export const occurredBetween = (fact: KeptFact, from: Instant | null, to: Instan
 }
 
 /** The fact as it occurred at `at`, one of its occurrences: a plain fact, without `gaps`. */
-export const occurrenceAt = (fact: KeptFact, at: Instant): DeviceFact => {
+const occurrenceAt = (fact: KeptFact, at: Instant): DeviceFact => {
   if (fact.gaps === undefined && fact.at === at) return fact
   const { gaps: _, ...plain } = fact
   return { ...plain, at } as DeviceFact

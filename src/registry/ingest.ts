@@ -113,12 +113,13 @@ export const ingest = async (deps: IngestDeps, payload: unknown): Promise<Ingest
   for (let start = 0; start < accepted.length; start += unitSize) {
     const unit = accepted.slice(start, start + unitSize)
     const next = accepted.slice(start + unitSize, start + 2 * unitSize)
+    const overlaps = pipelined(deps, unit, next)
     let first: Attempt | undefined
-    if (ahead !== undefined || pipelined(deps, unit, next)) {
+    if (ahead !== undefined || overlaps) {
       const decided = ahead ?? (await decideUnit(deps, inputsOf(unit), true))
       ahead = undefined
       const committing = commitDecided(deps, decided)
-      if (pipelined(deps, unit, next)) {
+      if (overlaps) {
         // Awaited below; a rejection meanwhile must not count as unhandled.
         committing.catch(() => undefined)
         // A failed read here is the next unit's to meet again, on its own attempt.
